@@ -1,0 +1,67 @@
+/* slice.c - helpers for sk_slice; see include/sekisho/slice.h. */
+#include "sekisho/slice.h"
+
+static inline unsigned char lower(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 0x20) : c;
+}
+
+bool sk_slice_eq_ci(sk_slice a, sk_slice b)
+{
+	if (a.len != b.len)
+		return false;
+	for (size_t i = 0; i < a.len; i++)
+		if (lower((unsigned char)a.p[i]) != lower((unsigned char)b.p[i]))
+			return false;
+	return true;
+}
+
+bool sk_slice_prefix_ci(sk_slice s, sk_slice prefix)
+{
+	return s.len >= prefix.len && sk_slice_eq_ci(sk_slice_make(s.p, prefix.len), prefix);
+}
+
+long sk_slice_find_ci(sk_slice s, sk_slice needle)
+{
+	if (needle.len == 0)
+		return 0;
+	if (needle.len > s.len)
+		return -1;
+	unsigned char first = lower((unsigned char)needle.p[0]);
+	for (size_t i = 0; i + needle.len <= s.len; i++) {
+		if (lower((unsigned char)s.p[i]) != first)
+			continue;
+		if (sk_slice_eq_ci(sk_slice_make(s.p + i, needle.len), needle))
+			return (long)i;
+	}
+	return -1;
+}
+
+sk_slice sk_slice_trim_ows(sk_slice s)
+{
+	while (s.len && (s.p[0] == ' ' || s.p[0] == '\t')) {
+		s.p++;
+		s.len--;
+	}
+	while (s.len && (s.p[s.len - 1] == ' ' || s.p[s.len - 1] == '\t'))
+		s.len--;
+	return s;
+}
+
+bool sk_slice_to_u64(sk_slice s, unsigned long long max, unsigned long long *out)
+{
+	if (s.len == 0)
+		return false;
+	unsigned long long v = 0;
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+		if (c < '0' || c > '9')
+			return false;
+		unsigned d = c - '0';
+		if (v > (max - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return true;
+}
