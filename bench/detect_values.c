@@ -125,7 +125,8 @@ int main(int argc, char **argv)
 		}
 		size_t vlen = unescape(field[5], strlen(field[5])); /* checksrc: our own buffer */
 		size_t nlen = unescape(field[4], strlen(field[4]));
-		det_input in = { { field[5], vlen }, { field[4], nlen }, loc_from_name(field[3]), paranoia };
+		sk_slice v = { field[5], vlen };
+		det_input in = { v, det_classes(v), { field[4], nlen }, loc_from_name(field[3]), paranoia };
 		values++;
 		for (const detector_def *d = detector_table; d->name; d++) {
 			if (only && strcmp(only, d->name) != 0)

@@ -26,8 +26,15 @@ def esc(b):
         else: out.append(chr(c) if c < 0x80 else None or bytes([c]).decode('latin-1'))
     return ''.join(out)
 
-def unq(s):
-    return urllib.parse.unquote_to_bytes(s.replace('+', ' ') if isinstance(s, str) else s)
+def unq(s, plus=True):
+    """Percent-decode to a fixed point (at most 3 passes), as the engine does."""
+    b = s.encode('latin-1') if isinstance(s, str) else s
+    if plus: b = b.replace(b'+', b' ')
+    for _ in range(3):
+        d = urllib.parse.unquote_to_bytes(b)
+        if d == b: break
+        b = d
+    return b
 
 def pairs(qs):
     for part in qs.split('&'):
@@ -70,7 +77,7 @@ def multipart(body, ctype):
 
 def values(r):
     path, _, query = r['path'].partition('?')
-    yield ('path', b'', unq(path.replace('+', '%2B')))
+    yield ('path', b'', unq(path, plus=False))
     for k, v in pairs(query):
         yield ('query_arg', k, v)
         yield ('query_arg_name', k, k)

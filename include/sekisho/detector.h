@@ -23,8 +23,50 @@ enum {
 	DET_SCORE_NOTICE = 2,
 };
 
+/* Byte classes present in a value, computed once per value by the caller
+ * (det_classes) so that a detector can refuse a value that lacks all of its
+ * trigger bytes without scanning it. */
+enum det_class {
+	DC_SQUOTE = 1u << 0,    /* ' */
+	DC_DQUOTE = 1u << 1,    /* " */
+	DC_BACKTICK = 1u << 2,  /* ` */
+	DC_LT = 1u << 3,        /* < */
+	DC_GT = 1u << 4,        /* > */
+	DC_SEMI = 1u << 5,      /* ; */
+	DC_PIPE = 1u << 6,      /* | */
+	DC_AMP = 1u << 7,       /* & */
+	DC_DOLLAR = 1u << 8,    /* $ */
+	DC_PAREN = 1u << 9,     /* ( ) */
+	DC_BRACE = 1u << 10,    /* { } */
+	DC_BRACKET = 1u << 11,  /* [ ] */
+	DC_SLASH = 1u << 12,    /* / */
+	DC_BACKSLASH = 1u << 13,/* \ */
+	DC_DOT = 1u << 14,      /* . */
+	DC_PERCENT = 1u << 15,  /* % */
+	DC_HASH = 1u << 16,     /* # */
+	DC_EQUALS = 1u << 17,   /* = */
+	DC_DASH = 1u << 18,     /* - */
+	DC_STAR = 1u << 19,     /* * */
+	DC_COLON = 1u << 20,    /* : */
+	DC_CTL = 1u << 21,      /* bytes < 0x20 other than space, and 0x7f */
+	DC_HIGH = 1u << 22,     /* bytes >= 0x80 */
+	DC_SPACE = 1u << 23,    /* space, tab */
+	DC_DIGIT = 1u << 24,
+	DC_ALPHA = 1u << 25,
+	DC_AT = 1u << 26,       /* @ */
+	DC_COMMA = 1u << 27,    /* , */
+	DC_PLUS = 1u << 28,     /* + */
+	DC_QUESTION = 1u << 29, /* ? */
+	DC_BANG = 1u << 30,     /* ! */
+	DC_OTHER = 1u << 31,    /* ~ ^ _ and the rest */
+};
+
+/* The union of the classes of every byte of `v`. */
+unsigned det_classes(sk_slice v);
+
 typedef struct det_input {
 	sk_slice value;  /* decoded value to inspect */
+	unsigned classes; /* det_classes(value), always filled in by the caller */
 	sk_slice name;   /* parameter/header name, may be empty */
 	target_loc loc;  /* where the value was found */
 	int paranoia;    /* 1 (default) .. 3 (most sensitive) */
