@@ -14,6 +14,12 @@ include mk/flags.mk
 include mk/deps.mk
 
 B ?= build/$(BUILD)
+# Quiet by default; V=1 shows full command lines.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
 LIB_SRC := $(sort $(wildcard lib/*/*.c))
 BIN_SRC := $(sort $(wildcard src/*/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -38,22 +44,26 @@ deps:
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
 
 $(LIBSEKISHO): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	rm -f $@ && $(AR) rcs $@ $^
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(SEKISHO): $(BIN_OBJ) $(LIBSEKISHO)
-	$(CC) $(CFLAGS) $(LDFLAGS) $(BIN_OBJ) $(LIBSEKISHO) $(PKG_LIBS) $(LDLIBS) -o $@
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(BIN_OBJ) $(LIBSEKISHO) $(PKG_LIBS) $(LDLIBS) -o $@
 
 $(B)/tests/%: tests/unit/%.c tests/unit/harness.h $(LIBSEKISHO)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -Itests/unit -MMD -MP $< $(LIBSEKISHO) $(LDFLAGS) $(PKG_LIBS) $(LDLIBS) -o $@
+	@$(if $(Q),echo "  TEST    $@")
+	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -Itests/unit -MMD -MP $< $(LIBSEKISHO) $(LDFLAGS) $(PKG_LIBS) $(LDLIBS) -o $@
 
 $(B)/bench/%: bench/%.c $(LIBSEKISHO)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP $< $(LIBSEKISHO) $(LDFLAGS) $(PKG_LIBS) $(LDLIBS) -o $@
+	@$(if $(Q),echo "  BENCH   $@")
+	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP $< $(LIBSEKISHO) $(LDFLAGS) $(PKG_LIBS) $(LDLIBS) -o $@
 
 checksrc:
 	@tools/checksrc
@@ -81,7 +91,8 @@ FUZZ_LIB_SRC := $(LIB_SRC)
 
 build/fuzz/%: fuzz/%.c $(FUZZ_LIB_SRC) $(wildcard include/sekisho/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) $< $(FUZZ_LIB_SRC) $(PKG_LIBS) -o $@
+	@$(if $(Q),echo "  FUZZ    $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) $< $(FUZZ_LIB_SRC) $(PKG_LIBS) -o $@
 
 fuzz-build: $(FUZZ_BIN)
 
