@@ -144,4 +144,19 @@ typedef struct http_response {
 ssize_t http_parse_response(http_req_parser *st, const char *buf, size_t len, http_response *resp,
 			    http_header *hdrs, size_t max_hdrs, const http_limits *lim, sk_error *err);
 
+/* ---- a whole message held in one buffer (check, parse, tests) ---- */
+
+struct arena;
+
+/* Parse the request at the start of buf[0..len): head, then the body framed
+ * by Content-Length or chunked coding. The body is a slice into `buf` when
+ * it is contiguous (Content-Length) or a de-chunked copy in `a`. A body
+ * longer than lim->max_body_inspect is cut there and *truncated set.
+ * *consumed is the message length (the next pipelined request starts
+ * there). SK_OK, or SK_ERR: malformed head, truncated head or body ("need
+ * more" is an error here: the buffer is all there is). */
+int http_read_request(const char *buf, size_t len, http_request *req, http_header *hdrs, size_t max_hdrs,
+		      struct arena *a, const http_limits *lim, sk_slice *body, bool *truncated, size_t *consumed,
+		      sk_error *err);
+
 #endif

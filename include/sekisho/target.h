@@ -71,6 +71,10 @@ typedef struct target {
  * returns SK_ERR with rule "stopped by consumer". */
 typedef int (*target_emit_fn)(void *ctx, const target *t);
 
+/* Names of the flags set in `flags`, e.g. "double_encoded"; for output.
+ * Fills up to `max` names and returns how many were set. */
+size_t target_flag_names(uint32_t flags, const char **names, size_t max);
+
 /* Stable lower-case name of a location, e.g. "query_arg". */
 const char *target_loc_name(target_loc loc);
 

@@ -31,3 +31,17 @@ const char *target_loc_name(target_loc loc)
 		return "unknown";
 	return loc_names[loc];
 }
+
+static const char *const flag_names[] = {
+	"invalid_escape", "double_encoded", "unicode_escape", "invalid_utf8", "overlong_utf8",
+	"nul", "ctl", "truncated", "path_traversal", "backslash", "malformed", "binary", "high_bytes",
+};
+
+size_t target_flag_names(uint32_t flags, const char **names, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]) && n < max; i++)
+		if (flags & (1u << i))
+			names[n++] = flag_names[i];
+	return n;
+}

@@ -15,6 +15,12 @@ typedef struct cli_command {
 } cli_command;
 
 int cmd_parse(int argc, char **argv);
+
+struct sk_buf;
+struct http_request;
+struct http_view;
+/* Write the inspection view as one JSON object (shared by parse and check). */
+void cli_view_json(struct sk_buf *o, const struct http_request *req, const struct http_view *v);
 int cmd_version(int argc, char **argv);
 
 #endif
