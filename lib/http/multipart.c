@@ -14,6 +14,8 @@
 
 #include <string.h>
 
+#include "sekisho/decode.h"
+
 enum mp_state {
 	MP_UNINIT = 0,  /* zeroed, multipart_init not called */
 	MP_PREAMBLE,    /* before the first delimiter: bytes are discarded */
@@ -76,52 +78,11 @@ static bool mp_is_ows(char c)
 	return c == ' ' || c == '\t';
 }
 
-/* Flags of a kept value: NUL, other CTLs, high bytes, and whether the high
- * bytes form valid UTF-8 (Shift_JIS and EUC-JP land in TF_INVALID_UTF8). */
+/* Flags of a kept value: NUL, other CTLs, high bytes, invalid or overlong
+ * UTF-8 (Shift_JIS and EUC-JP land in TF_INVALID_UTF8). */
 static uint32_t mp_value_flags(sk_slice v)
 {
-	uint32_t f = 0;
-	size_t need = 0; /* continuation bytes still expected */
-	unsigned char lead = 0;
-	for (size_t i = 0; i < v.len; i++) {
-		unsigned char c = (unsigned char)v.p[i];
-		if (need) {
-			/* Second byte ranges that exclude overlongs, surrogates and > U+10FFFF. */
-			bool ok = c >= 0x80 && c <= 0xbf;
-			if (ok && lead) {
-				if ((lead == 0xe0 && c < 0xa0) || (lead == 0xed && c > 0x9f) ||
-				    (lead == 0xf0 && c < 0x90) || (lead == 0xf4 && c > 0x8f))
-					ok = false;
-				lead = 0;
-			}
-			if (ok) {
-				need--;
-				continue;
-			}
-			f |= TF_INVALID_UTF8;
-			need = 0;
-			lead = 0;
-		}
-		if (c == 0)
-			f |= TF_NUL;
-		else if (c < 0x20 || c == 0x7f)
-			f |= TF_CTL;
-		else if (c >= 0x80) {
-			f |= TF_HIGH_BYTES;
-			if (c >= 0xc2 && c <= 0xdf)
-				need = 1;
-			else if (c >= 0xe0 && c <= 0xef)
-				need = 2;
-			else if (c >= 0xf0 && c <= 0xf4)
-				need = 3;
-			else
-				f |= TF_INVALID_UTF8;
-			lead = c;
-		}
-	}
-	if (need)
-		f |= TF_INVALID_UTF8;
-	return f;
+	return byte_flags(v) | utf8_flags(v);
 }
 
 /* File content looks binary when it has a NUL, or when more than one byte
