@@ -1,0 +1,302 @@
+/* decode.c - percent-decoding to a fixed point, and base64/hex text.
+ * See include/sekisho/decode.h for the contracts. */
+#include "sekisho/decode.h"
+
+static inline int hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Value of the 4 hex digits at p, or -1. The caller checked the length. */
+static long hex4(const char *p)
+{
+	long v = 0;
+	for (int i = 0; i < 4; i++) {
+		int d = hexval((unsigned char)p[i]);
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/* Encode code point cp (< 0x110000, surrogates allowed) as UTF-8 at out.
+ * Returns the byte count (1-4). */
+static size_t put_utf8(char *out, unsigned long cp)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | (cp >> 18));
+	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+size_t url_decode_once(const char *in, size_t n, char *out, bool plus_as_space, uint32_t *flags)
+{
+	uint32_t f = 0;
+	size_t o = 0;
+	/* Invariant o <= i: every escape shrinks, so decoding in place is safe
+	 * as long as each step reads its input bytes before writing. */
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)in[i];
+		if (c == '+' && plus_as_space) {
+			out[o++] = ' ';
+			i++;
+			continue;
+		}
+		if (c != '%') {
+			out[o++] = (char)c;
+			i++;
+			continue;
+		}
+		if (n - i >= 3) {
+			int hi = hexval((unsigned char)in[i + 1]);
+			int lo = hexval((unsigned char)in[i + 2]);
+			if (hi >= 0 && lo >= 0) {
+				out[o++] = (char)(hi * 16 + lo);
+				i += 3;
+				continue;
+			}
+		}
+		if (n - i >= 6 && (in[i + 1] == 'u' || in[i + 1] == 'U')) {
+			long cp = hex4(in + i + 2);
+			if (cp >= 0) {
+				size_t used = 6;
+				/* A UTF-16 surrogate pair written as two escapes. */
+				if (cp >= 0xD800 && cp <= 0xDBFF && n - i >= 12 && in[i + 6] == '%' &&
+				    (in[i + 7] == 'u' || in[i + 7] == 'U')) {
+					long lo = hex4(in + i + 8);
+					if (lo >= 0xDC00 && lo <= 0xDFFF) {
+						cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+						used = 12;
+					}
+				}
+				char tmp[4];
+				size_t k = put_utf8(tmp, (unsigned long)cp);
+				memcpy(out + o, tmp, k);
+				o += k;
+				i += used;
+				f |= TF_UNICODE_ESCAPE;
+				continue;
+			}
+		}
+		/* Not an escape: keep the '%' and go on with the next byte. */
+		f |= TF_INVALID_ESCAPE;
+		out[o++] = '%';
+		i++;
+	}
+	if (flags)
+		*flags |= f;
+	return o;
+}
+
+sk_slice url_decode(arena *a, sk_slice in, bool plus_as_space, size_t max_passes, uint32_t *flags)
+{
+	uint32_t f = 0;
+	bool work = false;
+	for (size_t i = 0; i < in.len; i++) {
+		if (in.p[i] == '%' || (plus_as_space && in.p[i] == '+')) {
+			work = true;
+			break;
+		}
+	}
+	if (!work) {
+		if (flags)
+			*flags |= utf8_flags(in) | byte_flags(in);
+		return in;
+	}
+	char *buf = arena_alloc(a, in.len + 1);
+	if (!buf)
+		return SK_SLICE_NULL;
+	size_t len = url_decode_once(in.p, in.len, buf, plus_as_space, &f);
+	if (max_passes == 0)
+		max_passes = 1;
+	for (size_t pass = 1; pass < max_passes; pass++) {
+		/* A later pass either shrinks the value (an escape decoded) or
+		 * leaves it byte for byte as it was, so the length tells. */
+		uint32_t later = 0;
+		size_t next = url_decode_once(buf, len, buf, false, &later);
+		if (next == len)
+			break;
+		len = next;
+		f |= TF_DOUBLE_ENCODED | (later & TF_UNICODE_ESCAPE);
+	}
+	buf[len] = '\0';
+	sk_slice out = sk_slice_make(buf, len);
+	f |= utf8_flags(out) | byte_flags(out);
+	if (flags)
+		*flags |= f;
+	return out;
+}
+
+/* ---- text rule ---- */
+
+/* Length of the well-formed UTF-8 sequence of U+0080 or above at s[i], or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n, size_t i)
+{
+	unsigned char c = s[i];
+	size_t need;
+	unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
+	if (c >= 0xC2 && c <= 0xDF)
+		need = 2;
+	else if (c >= 0xE0 && c <= 0xEF) {
+		need = 3;
+		if (c == 0xE0)
+			lo = 0xA0;
+		else if (c == 0xED)
+			hi = 0x9F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		need = 4;
+		if (c == 0xF0)
+			lo = 0x90;
+		else if (c == 0xF4)
+			hi = 0x8F;
+	} else
+		return 0;
+	if (n - i < need || s[i + 1] < lo || s[i + 1] > hi)
+		return 0;
+	for (size_t k = 2; k < need; k++)
+		if ((s[i + k] & 0xC0) != 0x80)
+			return 0;
+	return need;
+}
+
+bool decode_looks_like_text(sk_slice v)
+{
+	const unsigned char *s = (const unsigned char *)v.p;
+	size_t bad = 0;
+	for (size_t i = 0; i < v.len;) {
+		unsigned char c = s[i];
+		if ((c >= 0x20 && c < 0x7F) || c == '\t' || c == '\r' || c == '\n') {
+			i++;
+			continue;
+		}
+		size_t k = c >= 0x80 ? utf8_seq(s, v.len, i) : 0;
+		if (k) {
+			i += k;
+			continue;
+		}
+		bad++;
+		i++;
+	}
+	return v.len > 0 && bad * 10 <= v.len;
+}
+
+/* ---- base64 ---- */
+
+#define B64_MIN_INPUT 8
+#define HEX_MIN_DIGITS 12
+
+/* 0-63 for a base64 digit of either alphabet, 64 for '+' '/', 65 for '-' '_'
+ * (their values depend on the alphabet), -1 otherwise. */
+static int b64_class(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '/')
+		return 64;
+	if (c == '-' || c == '_')
+		return 65;
+	return -1;
+}
+
+bool decode_base64_text(arena *a, sk_slice s, sk_slice *out)
+{
+	if (s.len < B64_MIN_INPUT)
+		return false;
+	size_t n = s.len, pad = 0;
+	while (n > 0 && s.p[n - 1] == '=' && pad < 2) {
+		n--;
+		pad++;
+	}
+	if (pad && s.len % 4 != 0)
+		return false;
+	if (n % 4 == 1)
+		return false;
+	bool std = false, url = false;
+	for (size_t i = 0; i < n; i++) {
+		int k = b64_class((unsigned char)s.p[i]);
+		if (k < 0)
+			return false;
+		if (k == 64)
+			std = true;
+		else if (k == 65)
+			url = true;
+	}
+	if (std && url)
+		return false;
+	size_t cap = n / 4 * 3 + 2;
+	char *buf = arena_alloc(a, cap + 1);
+	if (!buf)
+		return false;
+	size_t o = 0;
+	unsigned long acc = 0;
+	int bits = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+		int v = b64_class(c);
+		if (v >= 64)
+			v = (c == '+' || c == '-') ? 62 : 63;
+		acc = ((acc << 6) | (unsigned long)v) & 0xFFFFFF;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			buf[o++] = (char)((acc >> bits) & 0xFF);
+		}
+	}
+	/* Leftover bits of an unpadded tail are ignored, as lenient decoders do. */
+	buf[o] = '\0';
+	sk_slice d = sk_slice_make(buf, o);
+	if (!decode_looks_like_text(d))
+		return false;
+	*out = d;
+	return true;
+}
+
+/* ---- hex ---- */
+
+bool decode_hex_text(arena *a, sk_slice s, sk_slice *out)
+{
+	if (s.len >= 2 && s.p[0] == '0' && (s.p[1] == 'x' || s.p[1] == 'X'))
+		s = sk_slice_make(s.p + 2, s.len - 2);
+	if (s.len < HEX_MIN_DIGITS || s.len % 2 != 0)
+		return false;
+	for (size_t i = 0; i < s.len; i++)
+		if (hexval((unsigned char)s.p[i]) < 0)
+			return false;
+	char *buf = arena_alloc(a, s.len / 2 + 1);
+	if (!buf)
+		return false;
+	for (size_t i = 0; i < s.len; i += 2)
+		buf[i / 2] = (char)(hexval((unsigned char)s.p[i]) * 16 + hexval((unsigned char)s.p[i + 1]));
+	buf[s.len / 2] = '\0';
+	sk_slice d = sk_slice_make(buf, s.len / 2);
+	if (!decode_looks_like_text(d))
+		return false;
+	*out = d;
+	return true;
+}
