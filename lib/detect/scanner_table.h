@@ -1,0 +1,21 @@
+/* scanner_table.h - the generated fingerprint tables of scanner.c (private
+ * to lib/detect). See tools/data/scanner.txt for what each table means. */
+#ifndef SEKISHO_SCANNER_TABLE_H
+#define SEKISHO_SCANNER_TABLE_H
+
+#include <stddef.h>
+
+typedef struct sc_word {
+	const char *s; /* lower case */
+	size_t len;
+} sc_word;
+
+typedef struct sc_table {
+	const sc_word *w; /* sorted by strcmp */
+	size_t n;
+} sc_table;
+
+extern const sc_table sc_ua, sc_hdr, sc_oob, sc_dot_ok, sc_dir, sc_dirnum, sc_contains, sc_suffix, sc_root,
+	sc_ext, sc_rootext, sc_fileprefix, sc_sub;
+
+#endif
