@@ -1,9 +1,1048 @@
-/* cmdi.c - placeholder until the cmdi detector lands: matches nothing. */
+/* cmdi.c - OS command injection: POSIX shell, cmd.exe and PowerShell.
+ *
+ * The decisive shape is "a place where the shell starts a command, then a
+ * known command with plausible arguments". Places are: a separator
+ * (; | || && & newline) whose left side is data rather than a command,
+ * a substitution ($(..), `..`, <(..)), a brace expansion ({cat,/etc/x}),
+ * the argument of an exec-like call (system('id')), and the start of the
+ * value when shell-only syntax proves it is shell. Words are read with
+ * shell_word_read(), which undoes quoting, IFS and expansion tricks and
+ * reports them; needing a trick is itself evidence.
+ *
+ * Standalone shapes: Shellshock "() {" at the start of a value, SSI
+ * <!--#exec, PHP exec calls inside <?php, PowerShell download/exec
+ * cmdlets.
+ *
+ * Linear: every position is visited once by the separator scan, and each
+ * command position reads at most CMD_WINDOW bytes.
+ */
 #include "sekisho/detectors.h"
+#include "sekisho/shell_lexer.h"
+
+#define CMD_WINDOW 512 /* bytes examined after one command position */
+#define CMD_MAX_ARGS 10
+
+enum cmd_flag {
+	C_STRONG = 1u << 0, /* the name alone at a command position is suspicious */
+	C_NOARG = 1u << 1,  /* commonly run without arguments */
+	C_NUM = 1u << 2,    /* a number argument is plausible (sleep 5) */
+	C_QARG = 1u << 3,   /* a quoted argument is plausible (echo '..') */
+	C_SUBCMD = 1u << 4, /* takes a sub-command word (net user, reg add) */
+	C_BSUBST = 1u << 5, /* common in benign $(...) of scripts: $(pwd) */
+	C_RECON = 1u << 6,  /* information gathering, rarely in pipelines of prose */
+	C_PREFIX = 1u << 7, /* runs the next word as a command (nohup, sudo) */
+	C_SHELL = 1u << 8,  /* a shell or interpreter */
+	C_WIN = 1u << 9,    /* cmd.exe command: /x options */
+};
+
+struct cmd_def {
+	const char *name;
+	unsigned flags;
+};
+
+/* Commands that matter after an injection point. Names are compared
+ * ASCII case-insensitively after quote removal, basename and ".exe". */
+static const struct cmd_def cmd_table[] = {
+	{ "id", C_STRONG | C_NOARG | C_RECON },
+	{ "whoami", C_STRONG | C_NOARG | C_RECON },
+	{ "uname", C_STRONG | C_NOARG | C_RECON },
+	{ "ifconfig", C_STRONG | C_NOARG | C_RECON },
+	{ "ipconfig", C_STRONG | C_NOARG | C_RECON | C_WIN },
+	{ "netstat", C_STRONG | C_NOARG | C_RECON | C_WIN },
+	{ "systeminfo", C_STRONG | C_NOARG | C_RECON | C_WIN },
+	{ "sysinfo", C_STRONG | C_NOARG | C_RECON },
+	{ "hostname", C_NOARG | C_BSUBST },
+	{ "nslookup", C_STRONG },
+	{ "wget", C_STRONG },
+	{ "curl", C_STRONG },
+	{ "nc", C_STRONG },
+	{ "ncat", C_STRONG },
+	{ "netcat", C_STRONG },
+	{ "socat", C_STRONG },
+	{ "telnet", C_STRONG },
+	{ "tftp", C_STRONG },
+	{ "xxd", C_STRONG },
+	{ "base64", C_STRONG },
+	{ "certutil", C_STRONG | C_WIN },
+	{ "bitsadmin", C_STRONG | C_WIN },
+	{ "wmic", C_STRONG | C_WIN },
+	{ "mshta", C_STRONG | C_WIN },
+	{ "rundll32", C_STRONG | C_WIN },
+	{ "regsvr32", C_STRONG | C_WIN },
+	{ "powershell", C_STRONG | C_NOARG | C_SHELL | C_QARG },
+	{ "pwsh", C_STRONG | C_NOARG | C_SHELL | C_QARG },
+	{ "bash", C_STRONG | C_NOARG | C_SHELL | C_QARG },
+	{ "sh", C_STRONG | C_NOARG | C_SHELL | C_QARG },
+	{ "zsh", C_STRONG | C_NOARG | C_SHELL | C_QARG },
+	{ "ksh", C_STRONG | C_NOARG | C_SHELL | C_QARG },
+	{ "dash", C_SHELL | C_QARG },
+	{ "csh", C_STRONG | C_SHELL | C_QARG },
+	{ "tcsh", C_STRONG | C_SHELL | C_QARG },
+	{ "cmd", C_SHELL | C_WIN },
+	{ "python", C_SHELL | C_QARG },
+	{ "python2", C_SHELL | C_QARG },
+	{ "python3", C_SHELL | C_QARG },
+	{ "perl", C_SHELL | C_QARG },
+	{ "php", C_SHELL | C_QARG },
+	{ "ruby", C_SHELL | C_QARG },
+	{ "lua", C_SHELL | C_QARG },
+	{ "node", C_SHELL | C_QARG },
+	{ "chmod", C_STRONG },
+	{ "chown", 0 },
+	{ "cat", 0 },
+	{ "tac", 0 },
+	{ "ls", C_NOARG },
+	{ "dir", C_NOARG | C_WIN },
+	{ "pwd", C_NOARG | C_BSUBST },
+	{ "echo", C_QARG | C_NUM },
+	{ "printf", C_QARG },
+	{ "sleep", C_NUM },
+	{ "usleep", C_NUM },
+	{ "timeout", C_NUM },
+	{ "ping", C_NUM },
+	{ "kill", C_NUM },
+	{ "type", C_WIN },
+	{ "more", 0 },
+	{ "less", 0 },
+	{ "head", 0 },
+	{ "tail", 0 },
+	{ "grep", C_QARG },
+	{ "egrep", C_QARG },
+	{ "find", 0 },
+	{ "awk", C_QARG },
+	{ "sed", C_QARG },
+	{ "cut", 0 },
+	{ "tr", C_QARG },
+	{ "od", 0 },
+	{ "hexdump", 0 },
+	{ "strings", 0 },
+	{ "cp", 0 },
+	{ "mv", 0 },
+	{ "rm", 0 },
+	{ "mkdir", 0 },
+	{ "touch", 0 },
+	{ "ln", 0 },
+	{ "tar", 0 },
+	{ "unzip", 0 },
+	{ "ssh", 0 },
+	{ "scp", 0 },
+	{ "rsync", 0 },
+	{ "ftp", 0 },
+	{ "dig", 0 },
+	{ "host", 0 },
+	{ "whois", 0 },
+	{ "traceroute", 0 },
+	{ "tracert", C_WIN },
+	{ "ps", C_NOARG },
+	{ "env", C_NOARG | C_PREFIX },
+	{ "set", C_WIN },
+	{ "crontab", 0 },
+	{ "su", 0 },
+	{ "sudo", C_PREFIX },
+	{ "nohup", C_PREFIX },
+	{ "time", C_PREFIX },
+	{ "xargs", C_PREFIX },
+	{ "useradd", C_STRONG },
+	{ "passwd", 0 },
+	{ "net", C_SUBCMD | C_WIN },
+	{ "reg", C_SUBCMD | C_WIN },
+	{ "tasklist", C_NOARG | C_RECON | C_WIN },
+	{ "taskkill", C_WIN },
+	{ "schtasks", C_WIN },
+	{ "ver", C_WIN },
+	{ "del", C_WIN },
+	{ "openssl", 0 },
+	{ "mkfifo", 0 },
+	{ "getent", 0 },
+	{ "lsof", 0 },
+	{ "eval", C_QARG },
+	{ "exec", C_QARG },
+	{ "source", 0 },
+	{ "wc", 0 },
+	{ "uniq", 0 },
+	{ "sort", 0 },
+	{ "nmap", C_STRONG },
+	{ "iptables", 0 },
+	{ "shutdown", 0 },
+	{ "reboot", 0 },
+};
+
+/* Sub-commands of net and reg that an attacker uses. */
+static const char *const subcmds[] = {
+	"user", "view", "localgroup", "group", "share", "use", "start", "stop", "accounts", "session",
+	"config", "add", "query", "delete", "save", "export", "import",
+};
+
+/* Shell keywords that put a command after them. */
+static const char *const keywords[] = { "do", "then", "else", "if", "while", "until", "!", "{" };
+
+enum ctx {
+	CTX_START,   /* the start of the value */
+	CTX_INJ,     /* a separator whose left side is data: 127.0.0.1;id */
+	CTX_CHAIN,   /* a separator after a command: ls -la | grep x */
+	CTX_WEAK,    /* newline in prose, ; of an HTML entity */
+	CTX_SUBST,   /* $( <( */
+	CTX_BTICK,   /* `..` */
+	CTX_EVAL,    /* system('..') */
+};
+
+/* Features of one command and its arguments. */
+struct cmd_eval {
+	const struct cmd_def *cmd;
+	unsigned wflags;   /* SHW_* of the command word */
+	unsigned aflags;   /* SHW_* of all argument words, ORed */
+	int absbin;        /* the command was named by a path like /usr/bin/id */
+	int nargs;
+	int opt, abs, url, ip, num_first, quoted, var, sens, redirect, redir_script, words, subcmd;
+	int shell_arg;     /* -e /bin/sh, -c, /dev/tcp */
+	int ends_sep;      /* the command ended at a separator, not at the end */
+	int trailing_sep;  /* a separator and then only the end of the value */
+	int glued_left, glued_right; /* a substitution glued to letters */
+	int ifs;           /* an IFS-style blank was used */
+	int brace;         /* came from a brace expansion */
+	size_t off, end;
+};
+
+static unsigned char lc(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 0x20) : c;
+}
+
+static int is_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static int eq_ci(const char *a, size_t n, const char *lit)
+{
+	size_t i = 0;
+	for (; i < n && lit[i]; i++)
+		if (lc((unsigned char)a[i]) != (unsigned char)lit[i])
+			return 0;
+	return i == n && lit[i] == '\0';
+}
+
+/* Case-insensitive search of a NUL-terminated literal inside [p, p+n). */
+static long find_ci(const char *p, size_t n, const char *lit)
+{
+	size_t m = 0;
+	while (lit[m])
+		m++;
+	if (m == 0 || m > n)
+		return -1;
+	for (size_t i = 0; i + m <= n; i++) {
+		if (lc((unsigned char)p[i]) != (unsigned char)lit[0])
+			continue;
+		size_t k = 1;
+		while (k < m && lc((unsigned char)p[i + k]) == (unsigned char)lit[k])
+			k++;
+		if (k == m)
+			return (long)i;
+	}
+	return -1;
+}
+
+/* Iterative glob match of a pattern with ? and * against a name. The
+ * single-star backtrack keeps it O(len(p) * len(s)), both <= 64. */
+static int glob_match(const char *pat, size_t pn, const char *s, size_t sn)
+{
+	size_t pi = 0, si = 0, star = (size_t)-1, mark = 0;
+	while (si < sn) {
+		if (pi < pn && (pat[pi] == '?' || lc((unsigned char)pat[pi]) == lc((unsigned char)s[si]))) {
+			pi++;
+			si++;
+		} else if (pi < pn && pat[pi] == '*') {
+			star = pi++;
+			mark = si;
+		} else if (pi < pn && pat[pi] == '[') {
+			/* a bracket class: accept any byte up to ] */
+			size_t q = pi + 1;
+			while (q < pn && pat[q] != ']')
+				q++;
+			pi = q < pn ? q + 1 : pn;
+			si++;
+		} else if (star != (size_t)-1) {
+			pi = star + 1;
+			si = ++mark;
+		} else {
+			return 0;
+		}
+	}
+	while (pi < pn && pat[pi] == '*')
+		pi++;
+	return pi == pn;
+}
+
+static const char *const bindirs[] = { "/bin/", "/usr/bin/", "/sbin/", "/usr/sbin/", "/usr/local/bin/" };
+
+/* Find the command named by word text t (already unquoted). */
+static const struct cmd_def *cmd_lookup1(const char *t, size_t n, unsigned wflags, int *absbin);
+
+/* In a URL path the command is followed by more segments
+ * (/tools/whoami/detail, /x/a)|/usr/bin/id/reviews): try each prefix
+ * that ends before a '/'. */
+static const struct cmd_def *cmd_lookup(const char *t, size_t n, unsigned wflags, int *absbin, int pathloc)
+{
+	const struct cmd_def *c = cmd_lookup1(t, n, wflags, absbin);
+	if (c || !pathloc)
+		return c;
+	for (size_t i = 1; i < n; i++)
+		if (t[i] == '/' && (c = cmd_lookup1(t, i, wflags, absbin)) != NULL)
+			return c;
+	return NULL;
+}
+
+static const struct cmd_def *cmd_lookup1(const char *t, size_t n, unsigned wflags, int *absbin)
+{
+	size_t base = 0;
+	*absbin = 0;
+	if (n == 0 || n >= SHELL_WORD_MAX)
+		return NULL;
+	if (wflags & SHW_GLOB) {
+		/* only a word made of path and glob bytes can be a globbed
+		 * command; an Accept header and prose stop here */
+		if (n > 40)
+			return NULL;
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)t[i];
+			if (!is_alpha(c) && !is_digit(c) && c != '/' && c != '?' && c != '*' && c != '[' && c != ']' &&
+			    c != '.' && c != '-')
+				return NULL;
+		}
+		/* /???/c?t, /e*?/ca? : try each command under each bin dir */
+		for (size_t k = 0; k < sizeof(cmd_table) / sizeof(cmd_table[0]); k++) {
+			const char *nm = cmd_table[k].name;
+			size_t nl = 0;
+			while (nm[nl])
+				nl++;
+			if (nl < 2)
+				continue;
+			char cand[48];
+			for (size_t d = 0; d < sizeof(bindirs) / sizeof(bindirs[0]); d++) {
+				size_t dl = 0;
+				while (bindirs[d][dl])
+					dl++;
+				if (dl + nl > sizeof(cand))
+					continue;
+				memcpy(cand, bindirs[d], dl);
+				memcpy(cand + dl, nm, nl);
+				if (t[0] == '/' && glob_match(t, n, cand, dl + nl)) {
+					*absbin = 1;
+					return &cmd_table[k];
+				}
+			}
+			if (t[0] != '/' && glob_match(t, n, nm, nl) && n >= 2 && !(n == 1 && t[0] == '*'))
+				return &cmd_table[k];
+		}
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (t[i] == '/' || t[i] == '\\')
+			base = i + 1;
+	if (base) {
+		for (size_t d = 0; d < sizeof(bindirs) / sizeof(bindirs[0]); d++) {
+			size_t dl = 0;
+			while (bindirs[d][dl])
+				dl++;
+			if (dl == base && eq_ci(t, dl, bindirs[d]))
+				*absbin = 1;
+		}
+		/* C:\Windows\System32\cmd.exe is as good as a /bin path */
+		if (n > 3 && t[1] == ':' && find_ci(t, n, "system32") >= 0)
+			*absbin = 1;
+		if (!*absbin)
+			return NULL;
+	}
+	size_t len = n - base;
+	if (len > 4 && eq_ci(t + n - 4, 4, ".exe"))
+		len -= 4;
+	for (size_t k = 0; k < sizeof(cmd_table) / sizeof(cmd_table[0]); k++)
+		if (eq_ci(t + base, len, cmd_table[k].name))
+			return &cmd_table[k];
+	return NULL;
+}
+
+/* Sensitive targets an argument names. Kept short: the traversal
+ * detector owns the full table; here they only confirm a command. */
+static int arg_sensitive(const char *p, size_t n)
+{
+	static const char *const s[] = {
+		"/etc/passwd", "/etc/shadow", "/etc/group", "/etc/hosts", "/etc/issue", "/etc/sudoers", "/proc/self",
+		"/dev/tcp/", "/dev/udp/", "id_rsa", "win.ini", "boot.ini", "\\repair\\", "\\sam", "/bin/sh", "/bin/bash",
+		"cmd.exe", "system32", ".htpasswd", "/root/", "%systemroot%", "/.ssh/",
+	};
+	for (size_t k = 0; k < sizeof(s) / sizeof(s[0]); k++)
+		if (find_ci(p, n, s[k]) >= 0)
+			return 1;
+	return 0;
+}
+
+static int is_sep_byte(sk_slice v, size_t i)
+{
+	unsigned char c = (unsigned char)v.p[i];
+	if (c == '|')
+		return !shell_sjis_trail(v, i);
+	return c == ';' || c == '&' || c == '\n' || c == '\r' || c == '\0';
+}
+
+static int is_alnum(unsigned char c)
+{
+	return is_alpha(c) || is_digit(c);
+}
+
+/* Length of a command separator at i: one byte, or a %0a / %0d that a
+ * header or raw body keeps as sent. 0 if none. */
+static size_t sep_at(sk_slice v, size_t i)
+{
+	if (is_sep_byte(v, i))
+		return 1;
+	if (v.p[i] == '%' && i + 2 < v.len && v.p[i + 1] == '0' && ((v.p[i + 2] | 0x20) == 'a' || (v.p[i + 2] | 0x20) == 'd'))
+		return 3;
+	return 0;
+}
+
+/* Is the '&' at i part of an HTML entity or of a URL query string? */
+static int amp_is_text(sk_slice v, size_t i)
+{
+	size_t j = i + 1;
+	if (j < v.len && v.p[j] == '#') {
+		j++;
+		size_t d = j;
+		while (j < v.len && j < d + 8 && (is_digit((unsigned char)v.p[j]) || (v.p[j] | 0x20) == 'x' ||
+						  ((v.p[j] | 0x20) >= 'a' && (v.p[j] | 0x20) <= 'f')))
+			j++;
+		return j > d && j < v.len && v.p[j] == ';';
+	}
+	size_t s = j;
+	while (j < v.len && j < s + 10 && is_alpha((unsigned char)v.p[j]))
+		j++;
+	if (j > s + 1 && j < v.len && v.p[j] == ';')
+		return 1; /* &amp; &lt; &quot; */
+	/* name=value after a single & : a query string */
+	j = s;
+	while (j < v.len && j < s + 40 &&
+	       (is_alpha((unsigned char)v.p[j]) || is_digit((unsigned char)v.p[j]) || v.p[j] == '_' || v.p[j] == '-' ||
+		v.p[j] == '.' || v.p[j] == '[' || v.p[j] == ']'))
+		j++;
+	return j > s && j < v.len && v.p[j] == '=';
+}
+
+/* Is the ';' at i the end of an HTML entity (&apos; &#39;)? */
+static int semi_ends_entity(sk_slice v, size_t i)
+{
+	size_t j = i;
+	size_t lo = i > 10 ? i - 10 : 0;
+	while (j > lo && (is_alpha((unsigned char)v.p[j - 1]) || is_digit((unsigned char)v.p[j - 1]) || v.p[j - 1] == '#'))
+		j--;
+	return j > 0 && j < i && v.p[j - 1] == '&';
+}
+
+static int word_is_keyword(const shell_word *w)
+{
+	for (size_t k = 0; k < sizeof(keywords) / sizeof(keywords[0]); k++)
+		if (eq_ci(w->text, w->len, keywords[k]))
+			return 1;
+	return 0;
+}
+
+static int is_ipv4ish(const char *t, size_t n)
+{
+	int dots = 0;
+	if (n < 7)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (t[i] == '.')
+			dots++;
+		else if (!is_digit((unsigned char)t[i]))
+			return 0;
+	}
+	return dots == 3;
+}
+
+static int ends_with_script(const char *t, size_t n)
+{
+	static const char *const ext[] = { ".php", ".pl", ".py", ".sh", ".jsp", ".asp", ".aspx", ".cgi", ".phtml", ".rb" };
+	for (size_t k = 0; k < sizeof(ext) / sizeof(ext[0]); k++) {
+		size_t el = 0;
+		while (ext[k][el])
+			el++;
+		if (n >= el && eq_ci(t + n - el, el, ext[k]))
+			return 1;
+	}
+	return 0;
+}
+
+/* Read the command at pos and its arguments into *e. `stop` is the byte
+ * that ends this command's region besides separators (')' or '`'), 0 for
+ * none. Returns 1 if a known command was found. */
+static int cmd_read(sk_slice v, size_t pos, unsigned char stop, int pathloc, struct cmd_eval *e)
+{
+	size_t limit = v.len - pos > CMD_WINDOW ? pos + CMD_WINDOW : v.len;
+	shell_word w;
+	int ifs = 0;
+	memset(e, 0, sizeof(*e));
+	pos = shell_skip_blanks(v, pos, limit, &ifs);
+	if (pos < limit && v.p[pos] == '{') {
+		/* brace expansion {cmd,arg,...}: the first non-empty item runs */
+		size_t j = pos + 1;
+		int commas = 0;
+		while (j < limit && v.p[j] == ',') {
+			j++;
+			commas++;
+		}
+		size_t cs = j;
+		while (j < limit && v.p[j] != ',' && v.p[j] != '}' && j < cs + 64)
+			j++;
+		if (j >= limit || (v.p[j] != ',' && !(v.p[j] == '}' && commas)))
+			return 0;
+		sk_slice item = sk_slice_make(v.p, j);
+		shell_word_read(item, cs, j, &w);
+		if (w.len == 0)
+			return 0;
+		e->cmd = cmd_lookup(w.text, w.len, w.flags, &e->absbin, pathloc);
+		if (!e->cmd)
+			return 0;
+		e->brace = 1;
+		e->wflags = w.flags;
+		e->off = cs;
+		/* the remaining items are the arguments */
+		size_t k = j;
+		while (k < limit && v.p[k] != '}' && k < j + 256) {
+			if (v.p[k] == ',' && k + 1 < limit && v.p[k + 1] != '}' && v.p[k + 1] != ',') {
+				e->nargs++;
+				unsigned char c = (unsigned char)v.p[k + 1];
+				if (c == '-')
+					e->opt = 1;
+				if (c == '/' || c == '$' || c == '~')
+					e->abs = 1;
+			}
+			k++;
+		}
+		if (arg_sensitive(v.p + j, k - j))
+			e->sens = 1;
+		e->end = k;
+		(void)commas;
+		return 1;
+	}
+	/* the command word, after shell keywords and prefix commands */
+	for (int guard = 0; guard < 4; guard++) {
+		shell_word_read(v, pos, limit, &w);
+		if (w.len == 0)
+			return 0;
+		if (word_is_keyword(&w)) {
+			pos = shell_skip_blanks(v, w.end, limit, &ifs);
+			continue;
+		}
+		e->cmd = cmd_lookup(w.text, w.len, w.flags, &e->absbin, pathloc);
+		if (e->cmd && (e->cmd->flags & C_PREFIX)) {
+			size_t np = shell_skip_blanks(v, w.end, limit, &ifs);
+			shell_word w2;
+			shell_word_read(v, np, limit, &w2);
+			int ab;
+			const struct cmd_def *c2 = w2.len ? cmd_lookup(w2.text, w2.len, w2.flags, &ab, pathloc) : NULL;
+			if (c2) {
+				pos = np;
+				continue;
+			}
+		}
+		break;
+	}
+	if (!e->cmd) {
+		if ((w.flags & SHW_SHELL0) && w.len == 2) {
+			static const struct cmd_def shell0 = { "$0", C_STRONG | C_NOARG | C_SHELL };
+			e->cmd = &shell0;
+		} else {
+			return 0;
+		}
+	}
+	e->wflags = w.flags;
+	e->off = w.start;
+	e->end = w.end;
+	e->ifs = ifs;
+	/* arguments */
+	size_t i = w.end;
+	int first = 1;
+	for (int a = 0; a < CMD_MAX_ARGS && i < limit; a++) {
+		int bl = 0;
+		i = shell_skip_blanks(v, i, limit, &bl);
+		if (bl)
+			e->ifs = 1;
+		if (i >= limit)
+			break;
+		unsigned char c = (unsigned char)v.p[i];
+		if (stop && c == stop)
+			break;
+		if (c == '\\' && i + 1 < limit && v.p[i + 1] == '`')
+			break;
+		if (c == '<' || c == '>' || (is_digit(c) && i + 1 < limit && v.p[i + 1] == '>')) {
+			/* redirection: 2>&1, >>, <<<, <, and its target */
+			size_t j = i;
+			while (j < limit && j < i + 4 && (v.p[j] == '<' || v.p[j] == '>' || v.p[j] == '&' || is_digit((unsigned char)v.p[j])))
+				j++;
+			e->redirect = 1;
+			j = shell_skip_blanks(v, j, limit, &bl);
+			shell_word t;
+			shell_word_read(v, j, limit, &t);
+			if (t.len && ends_with_script(t.text, t.len))
+				e->redir_script = 1;
+			if (t.len && arg_sensitive(v.p + t.start, t.end - t.start))
+				e->sens = 1;
+			i = t.end > j ? t.end : j + (j < limit && v.p[j] == '(' ? 0 : 0);
+			if (t.end == j) {
+				if (j < limit && v.p[j] == '(')
+					break; /* <(..): a substitution, scanned on its own */
+				if (j == i)
+					break;
+			}
+			continue;
+		}
+		if (c == '|' || c == ';' || c == '&' || c == '\n' || c == '\r' || c == '\0' || c == ')' || c == '(' ||
+		    c == '`') {
+			e->ends_sep = 1;
+			/* only separators, quotes and blanks up to the end? */
+			size_t j = i;
+			while (j < v.len && j < i + 8 && (is_sep_byte(v, j) || v.p[j] == ' ' || v.p[j] == '"' || v.p[j] == '\''))
+				j++;
+			if (j == v.len && c != ')' && c != '(' && c != '`')
+				e->trailing_sep = 1;
+			break;
+		}
+		shell_word aw;
+		shell_word_read(v, i, limit, &aw);
+		if (aw.end == i) {
+			i++;
+			continue;
+		}
+		e->nargs++;
+		e->aflags |= aw.flags;
+		const char *r = v.p + aw.start;
+		size_t rn = aw.end - aw.start;
+		const char *t = aw.text;
+		size_t tn = aw.len;
+		if (tn >= 2 && t[0] == '-' && (is_alpha((unsigned char)t[1]) || t[1] == '-'))
+			e->opt = 1;
+		if (tn >= 2 && t[0] == '/' && is_alpha((unsigned char)t[1]) && tn <= 12 && (e->cmd->flags & C_WIN))
+			e->opt = 1;
+		if (tn >= 1 && (t[0] == '/' || t[0] == '~' || t[0] == '$' || t[0] == '.'))
+			e->abs = 1;
+		if (rn >= 3 && is_alpha((unsigned char)r[0]) && r[1] == ':' && (r[2] == '\\' || r[2] == '/'))
+			e->abs = 1;
+		if (rn >= 2 && r[0] == '\\' && r[1] == '\\')
+			e->abs = 1;
+		if (aw.flags & SHW_VAR)
+			e->var = 1;
+		if (find_ci(t, tn, "://") >= 0)
+			e->url = 1;
+		if (is_ipv4ish(t, tn))
+			e->ip = 1;
+		if (first && tn > 0) {
+			size_t d = 0;
+			while (d < tn && is_digit((unsigned char)t[d]))
+				d++;
+			if (d > 0 && (d == tn || (d + 1 == tn && (t[d] == 's' || t[d] == 'm')) ||
+				      (pathloc && (t[d] == '.' || t[d] == '/'))))
+				e->num_first = 1;
+		}
+		if (aw.flags & SHW_QUOTED)
+			e->quoted = 1;
+		if (arg_sensitive(r, rn) || arg_sensitive(t, tn))
+			e->sens = 1;
+		if ((tn == 2 && (eq_ci(t, 2, "-e") || eq_ci(t, 2, "-c"))) || find_ci(r, rn, "/dev/tcp") >= 0)
+			e->shell_arg = 1;
+		if (first && (e->cmd->flags & C_SUBCMD)) {
+			for (size_t k = 0; k < sizeof(subcmds) / sizeof(subcmds[0]); k++)
+				if (eq_ci(t, tn, subcmds[k]))
+					e->subcmd = 1;
+		}
+		/* a plain word of prose */
+		if (!(aw.flags & (SHW_QUOTED | SHW_VAR | SHW_GLOB))) {
+			size_t k = 0;
+			while (k < tn && is_alpha((unsigned char)t[k]))
+				k++;
+			if (k == tn && tn >= 2)
+				e->words++;
+		}
+		first = 0;
+		i = aw.end;
+	}
+	if (i > e->end)
+		e->end = i;
+	return 1;
+}
+
+/* Do the arguments fit the command? */
+static int args_plausible(const struct cmd_eval *e)
+{
+	unsigned f = e->cmd->flags;
+	int shellish = e->opt || e->abs || e->url || e->ip || e->var || e->sens || e->redirect || e->ifs;
+	if (e->nargs == 0)
+		return (f & C_NOARG) != 0;
+	if (e->words >= 2 && e->words * 2 > e->nargs && !shellish)
+		return 0; /* prose: "sleep 8 hours a day" */
+	if (shellish)
+		return 1;
+	if ((f & C_NUM) && e->num_first)
+		return 1;
+	if ((f & C_QARG) && e->quoted)
+		return 1;
+	if ((f & C_SUBCMD) && e->subcmd)
+		return 1;
+	if (f & C_STRONG)
+		return e->words < 2;
+	return 0;
+}
+
+/* Evidence that only an attacker writes, whatever the context. */
+static int obfuscated(const struct cmd_eval *e)
+{
+	return (e->wflags & (SHW_SPLIT | SHW_ANSIC | SHW_CARET)) || (e->aflags & (SHW_ANSIC | SHW_PARAM_OP)) ||
+	       (e->wflags & SHW_PARAM_OP) || e->ifs || e->brace || (e->wflags & SHW_GLOB);
+}
+
+static int fill(det_hit *hit, const char *rule, int score, size_t off, size_t end)
+{
+	hit->rule = rule;
+	hit->score = score;
+	hit->off = off;
+	hit->len = end > off ? end - off : 0;
+	return score;
+}
+
+/* Decide one command position. Returns the score (0 if nothing). */
+static int judge(sk_slice v, size_t pos, enum ctx ctx, unsigned char stop, const det_input *in, det_hit *hit,
+		 int *head_cmd)
+{
+	struct cmd_eval e;
+	int paranoia = in->paranoia;
+	int pathloc = in->loc == LOC_PATH || in->loc == LOC_PATH_SEGMENT;
+	if (!cmd_read(v, pos, stop, pathloc, &e)) {
+		*head_cmd = 0;
+		/* a lower-case program name with options still makes a command
+		 * line: git log --oneline | head -n 5 */
+		shell_word w;
+		int ifs = 0;
+		size_t limit = v.len - pos > CMD_WINDOW ? pos + CMD_WINDOW : v.len;
+		size_t p = shell_skip_blanks(v, pos, limit, &ifs);
+		shell_word_read(v, p, limit, &w);
+		if (w.len >= 2 && w.len < 20 && is_alpha((unsigned char)w.text[0])) {
+			size_t q = shell_skip_blanks(v, w.end, limit, &ifs);
+			for (int k = 0; k < 4 && q < limit; k++) {
+				shell_word a;
+				shell_word_read(v, q, limit, &a);
+				if (a.len == 0)
+					break;
+				if (a.len >= 2 && a.text[0] == '-')
+					*head_cmd = 1;
+				q = shell_skip_blanks(v, a.end, limit, &ifs);
+			}
+		}
+		return 0;
+	}
+	*head_cmd = 1;
+	unsigned f = e.cmd->flags;
+	int plaus = args_plausible(&e);
+	int obf = obfuscated(&e) && (plaus || (f & C_STRONG) || e.nargs == 0);
+	int danger = e.sens || e.shell_arg || e.redir_script;
+	int crit = 0;
+	if (e.brace && (ctx != CTX_START || plaus))
+		crit = 1; /* {cat,/etc/passwd}: only a shell expands that */
+	if ((e.wflags & SHW_SHELL0) && ctx != CTX_START)
+		crit = 1; /* |$0 : pipe into the running shell */
+	switch (ctx) {
+	case CTX_INJ:
+		crit = crit || plaus || obf || danger;
+		if ((f & C_STRONG) && !(e.words >= 2))
+			crit = 1;
+		break;
+	case CTX_SUBST:
+		crit = crit || obf || danger || ((f & C_STRONG) && !(f & C_BSUBST)) ||
+		       (plaus && !((f & C_BSUBST) && e.nargs == 0));
+		break;
+	case CTX_BTICK:
+		crit = crit || obf || danger || ((f & C_STRONG) && plaus);
+		break;
+	case CTX_EVAL:
+		crit = 1; /* system('cat config.php'): a command in an exec call */
+		break;
+	case CTX_WEAK:
+		crit = crit || (obf && plaus) || (danger && plaus) || (e.absbin && plaus);
+		break;
+	case CTX_START:
+	case CTX_CHAIN:
+		crit = crit || (obf && plaus) || (danger && (plaus || e.nargs)) || (e.trailing_sep && plaus) ||
+		       (e.redirect && plaus && ctx == CTX_START && e.ends_sep);
+		break;
+	}
+	if (crit)
+		return fill(hit, "cmdi.command: separator or substitution, then a known command", DET_SCORE_CRITICAL,
+			    e.off, e.end);
+	if (paranoia >= 2 && plaus)
+		return fill(hit, "cmdi.weak: a known command at a command position", DET_SCORE_WARNING, e.off, e.end);
+	return 0;
+}
+
+/* Shellshock: a function definition at the start of a value. */
+static int shellshock(sk_slice v, det_hit *hit)
+{
+	size_t i = 0;
+	while (i < v.len && (v.p[i] == ' ' || v.p[i] == '\t' || v.p[i] == '"' || v.p[i] == '\''))
+		i++;
+	if (i + 3 >= v.len || v.p[i] != '(')
+		return 0;
+	size_t j = i + 1;
+	while (j < v.len && v.p[j] == ' ')
+		j++;
+	if (j >= v.len || v.p[j] != ')')
+		return 0;
+	j++;
+	while (j < v.len && v.p[j] == ' ')
+		j++;
+	if (j >= v.len || v.p[j] != '{')
+		return 0;
+	return fill(hit, "cmdi.shellshock: function definition () { at the start of a value", DET_SCORE_CRITICAL, i,
+		    j + 1);
+}
+
+/* Standalone keyword shapes: SSI exec, PHP exec calls, PowerShell. */
+static int keyword_shapes(sk_slice v, det_hit *hit)
+{
+	long k;
+	if ((k = find_ci(v.p, v.len, "!--#exec")) >= 0)
+		return fill(hit, "cmdi.ssi: server-side include exec", DET_SCORE_CRITICAL, (size_t)k, (size_t)k + 8);
+	if ((k = find_ci(v.p, v.len, "<?php")) >= 0) {
+		static const char *const fn[] = { "system(", "exec(", "passthru(", "shell_exec(", "popen(", "proc_open(",
+						  "pcntl_exec(" };
+		size_t b = (size_t)k, e = v.len;
+		long close = find_ci(v.p + b, v.len - b, "?>");
+		if (close >= 0)
+			e = b + (size_t)close;
+		for (size_t f = 0; f < sizeof(fn) / sizeof(fn[0]); f++) {
+			size_t from = b;
+			for (int guard = 0; guard < 8 && from < e; guard++) {
+				long m = find_ci(v.p + from, e - from, fn[f]);
+				if (m < 0)
+					break;
+				size_t at = from + (size_t)m;
+				unsigned char pc = at > 0 ? (unsigned char)v.p[at - 1] : ' ';
+				if (!is_alpha(pc) && !is_digit(pc) && pc != '_' && pc != '>' && pc != '.')
+					return fill(hit, "cmdi.php: PHP code that runs a command", DET_SCORE_CRITICAL, b,
+						    at + 4);
+				from = at + 1;
+			}
+		}
+	}
+	static const char *const ps[] = { "invoke-expression", "iex(", "iex (", "invoke-webrequest", "downloadstring(",
+					  "start-process", "-encodedcommand", "net.webclient", "frombase64string(" };
+	/* one pass: only positions whose byte starts one of the words */
+	for (size_t i = 0; i < v.len; i++) {
+		unsigned char c = lc((unsigned char)v.p[i]);
+		if (c != 'i' && c != 'd' && c != 's' && c != '-' && c != 'n' && c != 'f')
+			continue;
+		for (size_t f = 0; f < sizeof(ps) / sizeof(ps[0]); f++) {
+			if ((unsigned char)ps[f][0] != c)
+				continue;
+			size_t m = 0;
+			while (ps[f][m] && i + m < v.len && lc((unsigned char)v.p[i + m]) == (unsigned char)ps[f][m])
+				m++;
+			if (ps[f][m] == '\0' && (c != 'i' || f > 2 || i == 0 || !is_alpha((unsigned char)v.p[i - 1])))
+				return fill(hit, "cmdi.powershell: PowerShell download or exec", DET_SCORE_CRITICAL, i,
+					    i + m);
+		}
+	}
+	if ((k = find_ci(v.p, v.len, "%comspec%")) >= 0)
+		return fill(hit, "cmdi.cmd: %COMSPEC% runs cmd.exe", DET_SCORE_CRITICAL, (size_t)k, (size_t)k + 9);
+	/* PHP superglobal run through braces: {$_GET["cmd"]} */
+	if ((k = find_ci(v.p, v.len, "{$_")) >= 0) {
+		static const char *const sg[] = { "get[", "post[", "request[", "cookie[", "server[" };
+		for (size_t f = 0; f < sizeof(sg) / sizeof(sg[0]); f++)
+			if (find_ci(v.p + k + 3, v.len - (size_t)k - 3 < 9 ? v.len - (size_t)k - 3 : 9, sg[f]) == 0)
+				return fill(hit, "cmdi.php: superglobal evaluated in braces", DET_SCORE_CRITICAL,
+					    (size_t)k, (size_t)k + 8);
+	}
+	return 0;
+}
+
+/* exec-like call with a string: system('id'), eval('sleep 5'). Returns
+ * the offset of the string's first byte, or 0 if none at i. */
+static size_t eval_call(sk_slice v, size_t i)
+{
+	static const char *const fn[] = { "system", "exec", "eval", "passthru", "shell_exec", "popen", "spawn" };
+	for (size_t f = 0; f < sizeof(fn) / sizeof(fn[0]); f++) {
+		size_t n = 0;
+		while (fn[f][n])
+			n++;
+		if (i + n + 2 >= v.len || !eq_ci(v.p + i, n, fn[f]))
+			continue;
+		/* a method call (Runtime.exec, os.system) is code prose */
+		if (i > 0 && (is_alpha((unsigned char)v.p[i - 1]) || v.p[i - 1] == '.' || v.p[i - 1] == '_'))
+			continue;
+		size_t j = i + n;
+		if (v.p[j] != '(')
+			continue;
+		j++;
+		if (j < v.len && (v.p[j] == '\'' || v.p[j] == '"'))
+			return j + 1;
+	}
+	return 0;
+}
+
+/* $'..' with \x or octal escapes spells a command in hex: X=$'uname\x20-a'. */
+static int ansi_c(sk_slice v, size_t i, det_hit *hit)
+{
+	int esc = 0;
+	size_t lim = v.len - i > 128 ? i + 128 : v.len;
+	for (size_t j = i + 2; j + 1 < lim && v.p[j] != '\''; j++) {
+		if (v.p[j] == '\\' && v.p[j + 1] == 'x')
+			esc += 2;
+		else if (v.p[j] == '\\' && v.p[j + 1] >= '0' && v.p[j + 1] <= '7')
+			esc++;
+	}
+	if (esc < 2)
+		return 0;
+	return fill(hit, "cmdi.ansic: $'..' quoting with byte escapes", DET_SCORE_CRITICAL, i, i + 2);
+}
+
+/* The prefix of v that ends at the byte closing the region opened at
+ * `from`: the matching ')' for $( and <(, the next backtick, or the quote
+ * of a call's string. Bounded by CMD_WINDOW; the whole value if unclosed. */
+static sk_slice region(sk_slice v, size_t from, unsigned char close)
+{
+	size_t lim = v.len - from > CMD_WINDOW ? from + CMD_WINDOW : v.len;
+	int depth = 0;
+	for (size_t j = from; j < lim; j++) {
+		unsigned char c = (unsigned char)v.p[j];
+		if (close == ')' && c == '(')
+			depth++;
+		else if (c == close && (close != ')' || depth-- == 0))
+			return sk_slice_make(v.p, j);
+		else if (close == '`' && c == '\\' && j + 1 < lim && v.p[j + 1] == '`')
+			return sk_slice_make(v.p, j);
+	}
+	return v;
+}
 
 int cmdi_detect(const det_input *in, det_hit *hit)
 {
-	(void)in;
-	(void)hit;
-	return 0;
+	sk_slice v = in->value;
+	unsigned cl = in->classes;
+	/* every rule needs a separator, a substitution, a brace, a quote or
+	 * a parenthesis; plain words and numbers leave here */
+	if (!(cl & (DC_SEMI | DC_PIPE | DC_AMP | DC_DOLLAR | DC_BACKTICK | DC_CTL | DC_BRACE | DC_PAREN | DC_LT | DC_BANG |
+		    DC_PERCENT)))
+		return 0;
+	if (v.len < 2)
+		return 0;
+	if ((cl & DC_PAREN) && shellshock(v, hit))
+		return 1;
+	if ((cl & (DC_LT | DC_BANG | DC_DASH | DC_PAREN | DC_PERCENT | DC_BRACE)) && keyword_shapes(v, hit))
+		return 1;
+
+	int best = 0;
+	det_hit cand;
+	int head_cmd = 0;
+	int sc;
+	/* the start of the value */
+	{
+		size_t s = 0;
+		while (s < v.len && (v.p[s] == ' ' || v.p[s] == '\t'))
+			s++;
+		enum ctx c = CTX_START;
+		if (s < v.len && v.p[s] == '`')
+			c = CTX_BTICK, s++;
+		sk_slice r = c == CTX_BTICK ? region(v, s, '`') : v;
+		sc = judge(r, s, c, 0, in, &cand, &head_cmd);
+		if (c == CTX_BTICK && !sc) /* a whole value in backticks is a command, not Markdown */
+			sc = judge(r, s, CTX_SUBST, 0, in, &cand, &head_cmd);
+		if (sc > best)
+			best = sc, *hit = cand;
+		if (best >= DET_SCORE_CRITICAL)
+			return 1;
+	}
+	int seen_space = 0; /* a blank before this point: the text is prose-like */
+	int in_btick = 0;
+	int pathloc = in->loc == LOC_PATH || in->loc == LOC_PATH_SEGMENT;
+	for (size_t i = 0; i < v.len; i++) {
+		unsigned char c = (unsigned char)v.p[i];
+		size_t sl;
+		sc = 0;
+		if (c == ' ' || c == '\t' || c >= 0x80) {
+			seen_space = 1;
+			continue;
+		}
+		if ((sl = sep_at(v, i)) != 0) {
+			size_t j = i + sl - 1;
+			int nl = c == '\n' || c == '\r' || sl == 3;
+			while (j + 1 < v.len && j < i + 2 && is_sep_byte(v, j + 1) && v.p[j + 1] == v.p[i])
+				j++;
+			enum ctx ctx = head_cmd ? CTX_CHAIN : CTX_INJ;
+			if (c == '&' && j == i && amp_is_text(v, i))
+				continue;
+			if (nl) {
+				/* a new line after prose is a new sentence; after a
+				 * single token (127.0.0.1\nid) it is an injection */
+				if (seen_space || i > 64)
+					ctx = CTX_WEAK;
+				while (j + 1 < v.len && (v.p[j + 1] == '\n' || v.p[j + 1] == '\r'))
+					j++;
+				seen_space = 1; /* a second line makes text */
+			}
+			/* the ; of &apos; alone is weak; &quot;;id has a real one */
+			if (c == ';' && j == i && semi_ends_entity(v, i))
+				ctx = CTX_WEAK;
+			if (c == '\0')
+				ctx = CTX_INJ;
+			sc = judge(v, j + 1, ctx, in_btick ? '`' : 0, in, &cand, &head_cmd);
+			i = j;
+		} else if (c == '$' && i + 2 < v.len && v.p[i + 1] == '(' && v.p[i + 2] != '(') {
+			int hc;
+			sk_slice r = region(v, i + 2, ')');
+			/* glued to letters on both sides: who$(echo am)i */
+			int glued = i > 0 && is_alnum((unsigned char)v.p[i - 1]) && r.len + 1 < v.len &&
+				    is_alnum((unsigned char)v.p[r.len + 1]);
+			sc = judge(r, i + 2, glued ? CTX_EVAL : CTX_SUBST, 0, in, &cand, &hc);
+		} else if (c == '$' && i + 1 < v.len && v.p[i + 1] == '\'') {
+			sc = ansi_c(v, i, &cand);
+		} else if (c == '<' && i + 2 < v.len && v.p[i + 1] == '(') {
+			int hc;
+			sc = judge(region(v, i + 2, ')'), i + 2, CTX_SUBST, 0, in, &cand, &hc);
+		} else if (c == '`' && i + 1 < v.len && v.p[i + 1] == '`') {
+			/* `` is empty and ``` fences Markdown code: neither runs */
+			while (i + 1 < v.len && v.p[i + 1] == '`')
+				i++;
+		} else if (c == '`') {
+			in_btick = !in_btick;
+			if (in_btick && i + 1 < v.len && v.p[i + 1] != '`') {
+				int hc;
+				sk_slice r = region(v, i + 1, '`');
+				/* glued to data on the left (127.0.0.1`id`): not a
+				 * Markdown code span */
+				int glued = i > 0 && v.p[i - 1] != ' ' && v.p[i - 1] != '\n';
+				int both = glued && is_alnum((unsigned char)v.p[i - 1]) && r.len + 1 < v.len &&
+					   is_alnum((unsigned char)v.p[r.len + 1]);
+				sc = judge(r, i + 1, both ? CTX_EVAL : glued ? CTX_SUBST : CTX_BTICK, 0, in, &cand, &hc);
+			}
+		} else if (c == '/' && pathloc && i + 1 < v.len) {
+			/* each path segment may be where a value landed */
+			int hc;
+			sc = judge(v, i + 1, CTX_START, 0, in, &cand, &hc);
+		} else if ((c | 0x20) == 's' || (c | 0x20) == 'e' || (c | 0x20) == 'p') {
+			size_t s = eval_call(v, i);
+			if (s) {
+				int hc;
+				sc = judge(region(v, s, (unsigned char)v.p[s - 1]), s, CTX_EVAL, 0, in, &cand, &hc);
+			}
+		}
+		if (sc > best) {
+			best = sc;
+			*hit = cand;
+			if (best >= DET_SCORE_CRITICAL)
+				return 1;
+		}
+	}
+	return best > 0;
 }
