@@ -1,0 +1,617 @@
+/* test_json.c - the streaming JSON parser: golden files fed whole, byte at a
+ * time and in three chunks split everywhere; strictness; limits; decoding.
+ *
+ * Golden format (tests/data/json/NAME.json -> NAME.out), also used by
+ * test_xml.c and described in docs/internals/json-xml.md: one line per
+ * target, `loc<TAB>name<TAB>value[<TAB>flags]`, then a last line `ok` or
+ * `error<TAB>status<TAB>offset<TAB>rule`. In name and value, '\' is
+ * written `\\`, tab/LF/CR/NUL as `\t \n \r \0`, other bytes below 0x20
+ * and 0x7f as `\xHH`, and bytes >= 0x80 literally when the field is
+ * well-formed UTF-8, else as `\xHH`. flags is a comma list of
+ * short names (utf8, overlong, nul, ctl, high, malformed, escape), omitted
+ * when none is set. Run with SK_GOLDEN_WRITE=1 to write .out files.
+ */
+#include <dirent.h>
+#include <time.h>
+
+#include "harness.h"
+#include "sekisho/json.h"
+
+/* ---- collecting targets as golden text ---- */
+
+typedef struct out {
+	char *p;
+	size_t len, cap;
+	int raw_check; /* also verify raw is well-formed for its kind */
+} out;
+
+static void out_put(out *o, const char *p, size_t n)
+{
+	if (o->len + n + 1 > o->cap) {
+		o->cap = (o->len + n + 1) * 2;
+		o->p = realloc(o->p, o->cap);
+		if (!o->p)
+			abort();
+	}
+	memcpy(o->p + o->len, p, n);
+	o->len += n;
+	o->p[o->len] = '\0';
+}
+
+static void out_str(out *o, const char *s)
+{
+	out_put(o, s, strlen(s));
+}
+
+/* Well-formed UTF-8 (RFC 3629), as a plain second opinion for the
+ * golden format; the parser's own flags are what is under test. */
+static int utf8_ok(sk_slice s)
+{
+	const unsigned char *p = (const unsigned char *)s.p;
+	size_t i = 0;
+	while (i < s.len) {
+		unsigned c = p[i], need, lo = 0x80, hi = 0xbf;
+		if (c < 0x80) { i++; continue; }
+		if (c >= 0xc2 && c <= 0xdf) need = 1;
+		else if (c >= 0xe0 && c <= 0xef) { need = 2; lo = c == 0xe0 ? 0xa0 : 0x80; hi = c == 0xed ? 0x9f : 0xbf; }
+		else if (c >= 0xf0 && c <= 0xf4) { need = 3; lo = c == 0xf0 ? 0x90 : 0x80; hi = c == 0xf4 ? 0x8f : 0xbf; }
+		else return 0;
+		for (unsigned k = 1; k <= need; k++, lo = 0x80, hi = 0xbf)
+			if (i + k >= s.len || p[i + k] < lo || p[i + k] > hi)
+				return 0;
+		i += need + 1;
+	}
+	return 1;
+}
+
+static void out_esc(out *o, sk_slice s)
+{
+	int esc_high = !utf8_ok(s);
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+		char tmp[8];
+		if (c == '\\')
+			out_str(o, "\\\\");
+		else if (c == '\t')
+			out_str(o, "\\t");
+		else if (c == '\n')
+			out_str(o, "\\n");
+		else if (c == '\r')
+			out_str(o, "\\r");
+		else if (c == 0)
+			out_str(o, "\\0");
+		else if (c < 0x20 || c == 0x7f || (c >= 0x80 && esc_high)) {
+			snprintf(tmp, sizeof(tmp), "\\x%02x", c);
+			out_str(o, tmp);
+		} else
+			out_put(o, (const char *)&c, 1);
+	}
+}
+
+static void out_flags(out *o, uint32_t f)
+{
+	static const struct { uint32_t bit; const char *name; } names[] = {
+		{ TF_INVALID_UTF8, "utf8" }, { TF_OVERLONG_UTF8, "overlong" }, { TF_NUL, "nul" },
+		{ TF_CTL, "ctl" }, { TF_HIGH_BYTES, "high" }, { TF_MALFORMED, "malformed" },
+		{ TF_INVALID_ESCAPE, "escape" },
+	};
+	int first = 1;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(f & names[i].bit))
+			continue;
+		out_str(o, first ? "\t" : ",");
+		out_str(o, names[i].name);
+		first = 0;
+	}
+}
+
+static int collect(void *ctx, const target *t)
+{
+	out *o = ctx;
+	out_str(o, target_loc_name((target_loc)t->loc));
+	out_str(o, "\t");
+	out_esc(o, t->name);
+	out_str(o, "\t");
+	out_esc(o, t->value);
+	out_flags(o, t->flags);
+	out_str(o, "\n");
+	/* Slices are NUL-terminated arena copies or static text. */
+	if (t->name.p[t->name.len] != '\0' || t->value.p[t->value.len] != '\0' || t->raw.p[t->raw.len] != '\0')
+		out_str(o, "!! slice not terminated\n");
+	return 0;
+}
+
+static void out_result(out *o, int rc, const sk_error *e)
+{
+	char tmp[64];
+	if (rc == SK_OK) {
+		out_str(o, "ok\n");
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "error\t%d\t%zu\t", e->status, e->offset);
+	out_str(o, tmp);
+	out_str(o, e->rule);
+	out_str(o, "\n");
+}
+
+/* Parse `doc` fed in pieces cut at the given offsets (sorted, <= n). */
+static out parse_cuts(const char *doc, size_t n, const size_t *cuts, size_t ncuts,
+		      const http_limits *lim)
+{
+	out o = { 0 };
+	arena *a = arena_new(lim->max_arena);
+	json_state st;
+	sk_error e = { 0 };
+	json_init(&st, a, lim, collect, &o);
+	size_t from = 0;
+	int rc = SK_OK;
+	for (size_t k = 0; k <= ncuts && rc == SK_OK; k++) {
+		size_t to = k < ncuts ? cuts[k] : n;
+		/* A private copy that is wiped after the call: the parser must
+		 * not keep pointers into the caller's chunk. */
+		char *chunk = malloc(to - from + 1);
+		memcpy(chunk, doc + from, to - from);
+		rc = json_feed(&st, chunk, to - from, &e);
+		memset(chunk, 'X', to - from);
+		free(chunk);
+		from = to;
+	}
+	if (rc == SK_OK)
+		rc = json_finish(&st, &e);
+	out_result(&o, rc, &e);
+	arena_free(a);
+	return o;
+}
+
+static out parse_whole(const char *doc, size_t n, const http_limits *lim)
+{
+	return parse_cuts(doc, n, NULL, 0, lim);
+}
+
+static out parse_bytewise(const char *doc, size_t n, const http_limits *lim)
+{
+	size_t *cuts = malloc((n + 1) * sizeof(*cuts));
+	for (size_t i = 0; i < n; i++)
+		cuts[i] = i;
+	out o = parse_cuts(doc, n, cuts, n, lim);
+	free(cuts);
+	return o;
+}
+
+static char *read_file(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = NULL;
+	size_t cap = 0, len = 0, r;
+	do {
+		if (len + 4096 > cap) {
+			cap = (len + 4096) * 2;
+			buf = realloc(buf, cap);
+		}
+		r = fread(buf + len, 1, cap - len - 1, f);
+		len += r;
+	} while (r > 0);
+	fclose(f);
+	buf[len] = '\0';
+	*n = len;
+	return buf;
+}
+
+static const char *data_root(void)
+{
+	const char *r = getenv("SK_TESTDATA");
+	return r ? r : "tests/data";
+}
+
+/* ---- golden files ---- */
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void golden_one(const char *dir, const char *name, const http_limits *lim)
+{
+	char path[600], opath[600];
+	size_t n, en;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(opath, sizeof(opath), "%.*s.out", (int)(strlen(path) - 5), path);
+	char *doc = read_file(path, &n);
+	harness_case = name;
+	harness_case_failed = 0;
+	if (!doc) {
+		harness_fail("cannot read", path, strlen(path));
+		harness_count(0);
+		return;
+	}
+	out whole = parse_whole(doc, n, lim);
+	if (getenv("SK_GOLDEN_WRITE")) {
+		FILE *f = fopen(opath, "wb");
+		fwrite(whole.p, 1, whole.len, f);
+		fclose(f);
+	}
+	char *want = read_file(opath, &en);
+	if (!want || en != whole.len || memcmp(want, whole.p, en) != 0) {
+		fprintf(stderr, "  FAIL golden %s, got:\n%s", name, whole.p);
+		harness_case_failed = 1;
+	}
+	harness_count(!harness_case_failed);
+
+	/* Byte at a time, and three chunks cut at every pair of offsets
+	 * (small files) must give exactly the same output. */
+	harness_case_failed = 0;
+	out bw = parse_bytewise(doc, n, lim);
+	if (bw.len != whole.len || memcmp(bw.p, whole.p, bw.len) != 0) {
+		fprintf(stderr, "  FAIL bytewise %s, got:\n%s", name, bw.p);
+		harness_case_failed = 1;
+	}
+	free(bw.p);
+	size_t step = n > 300 ? n / 97 + 1 : 1;
+	for (size_t c1 = 0; c1 <= n && !harness_case_failed; c1 += step) {
+		for (size_t c2 = c1; c2 <= n && !harness_case_failed; c2 += step) {
+			size_t cuts[2] = { c1, c2 };
+			out o = parse_cuts(doc, n, cuts, 2, lim);
+			if (o.len != whole.len || memcmp(o.p, whole.p, o.len) != 0) {
+				fprintf(stderr, "  FAIL split %zu,%zu %s, got:\n%s", c1, c2, name, o.p);
+				harness_case_failed = 1;
+			}
+			free(o.p);
+		}
+	}
+	harness_count(!harness_case_failed);
+	free(whole.p);
+	free(want);
+	free(doc);
+}
+
+static void test_golden(void)
+{
+	char dir[512];
+	http_limits lim;
+	http_limits_default(&lim);
+	snprintf(dir, sizeof(dir), "%s/json", data_root());
+	DIR *d = opendir(dir);
+	CHECK(d != NULL);
+	if (!d)
+		return;
+	char *names[256];
+	size_t nn = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) && nn < 256) {
+		size_t l = strlen(de->d_name);
+		if (l > 5 && strcmp(de->d_name + l - 5, ".json") == 0)
+			names[nn++] = strdup(de->d_name);
+	}
+	closedir(d);
+	qsort(names, nn, sizeof(names[0]), cmp_name);
+	CHECK(nn >= 10);
+	const char *saved = harness_case;
+	for (size_t i = 0; i < nn; i++) {
+		golden_one(dir, names[i], &lim);
+		free(names[i]);
+	}
+	harness_case = saved;
+	harness_case_failed = 0;
+}
+
+/* ---- one document per line: accepted / rejected, whole == bytewise ---- */
+
+static void line_case(const harness_line *l, void *ctx)
+{
+	int want_ok = *(int *)ctx;
+	http_limits lim;
+	http_limits_default(&lim);
+	out w = parse_whole(l->buf, l->len, &lim);
+	out b = parse_bytewise(l->buf, l->len, &lim);
+	int ok = strncmp(w.p + w.len - 3, "ok\n", 3) == 0 && (w.len == 3 || w.p[w.len - 4] == '\n');
+	int same = w.len == b.len && memcmp(w.p, b.p, w.len) == 0;
+	char what[64];
+	snprintf(what, sizeof(what), "line %d %s", l->lineno, want_ok ? "should parse" : "should fail");
+	if (ok != want_ok || !same) {
+		harness_case = "json data line";
+		harness_fail(what, l->buf, l->len);
+		fprintf(stderr, "    whole:\n%s    bytewise:\n%s", w.p, b.p);
+	}
+	harness_count(ok == want_ok && same);
+	free(w.p);
+	free(b.p);
+}
+
+static void test_accept_reject(void)
+{
+	int yes = 1, no = 0;
+	CHECK(harness_each_line("json/accept.txt", line_case, &yes) > 10);
+	CHECK(harness_each_line("json/reject.txt", line_case, &no) > 30);
+}
+
+/* ---- specific rules, offsets and flags ---- */
+
+static sk_error run_err(const char *doc, size_t n, const http_limits *lim)
+{
+	arena *a = arena_new(lim->max_arena);
+	json_state st;
+	sk_error e = { "none", 0, 0 };
+	json_init(&st, a, lim, NULL, NULL);
+	if (json_feed(&st, doc, n, &e) == SK_OK)
+		json_finish(&st, &e);
+	arena_free(a);
+	return e;
+}
+
+#define ERR_IS(doc, rule_, off_, status_)                                                   \
+	do {                                                                                \
+		sk_error e_ = run_err(doc, sizeof(doc) - 1, &lim);                          \
+		CHECK(strcmp(e_.rule, rule_) == 0);                                         \
+		if (strcmp(e_.rule, rule_) != 0)                                            \
+			fprintf(stderr, "    got rule \"%s\" for %s\n", e_.rule, doc);       \
+		CHECK_INT(e_.offset, off_);                                                 \
+		CHECK_INT(e_.status, status_);                                              \
+	} while (0)
+
+static void test_rules(void)
+{
+	http_limits lim;
+	http_limits_default(&lim);
+	ERR_IS("", "empty JSON document", 0, 400);
+	ERR_IS("  \n ", "empty JSON document", 4, 400);
+	ERR_IS("[1,2,]", "trailing comma or missing JSON value", 5, 400);
+	ERR_IS("{\"a\":1,}", "trailing comma in JSON object", 7, 400);
+	ERR_IS("{'a':1}", "single-quoted JSON string", 1, 400);
+	ERR_IS("['a']", "single-quoted JSON string", 1, 400);
+	ERR_IS("[1]//x", "trailing data after JSON value", 3, 400);
+	ERR_IS("[1 /*x*/]", "comment in JSON", 3, 400);
+	ERR_IS("[01]", "leading zero in JSON number", 2, 400);
+	ERR_IS("-01", "leading zero in JSON number", 2, 400);
+	ERR_IS("[1.]", "incomplete JSON number", 3, 400);
+	ERR_IS("-", "incomplete JSON number", 1, 400);
+	ERR_IS("[\"a\\x\"]", "bad escape in JSON string", 4, 400);
+	ERR_IS("[\"\\u12G4\"]", "bad \\u escape in JSON string", 6, 400);
+	ERR_IS("[\"a\nb\"]", "control character in JSON string", 3, 400);
+	ERR_IS("[\"a\tb\"]", "control character in JSON string", 3, 400);
+	ERR_IS("{\"a\":1} x", "trailing data after JSON value", 8, 400);
+	ERR_IS("[1] [2]", "trailing data after JSON value", 4, 400);
+	ERR_IS("{\"a\":1]", "mismatched JSON bracket", 6, 400);
+	ERR_IS("{\"a\" 1}", "expected ':' after JSON key", 5, 400);
+	ERR_IS("{a:1}", "JSON object key must be a string", 1, 400);
+	ERR_IS("[tru]", "bad JSON literal", 4, 400);
+	ERR_IS("[True]", "unexpected byte in JSON", 1, 400);
+	ERR_IS("[1 2]", "expected ',' or a closing bracket", 3, 400);
+	ERR_IS("{\"a\":[1,{\"b\":", "truncated JSON document", 13, 400);
+	ERR_IS("\"abc", "truncated JSON document", 4, 400);
+	ERR_IS("\xef\xbb\xbf{}", "unexpected byte in JSON", 0, 400);
+	ERR_IS("[NaN]", "unexpected byte in JSON", 1, 400);
+	ERR_IS("[+1]", "unexpected byte in JSON", 1, 400);
+
+	/* A string over max_body_inspect, and a number over it. */
+	lim.max_body_inspect = 8;
+	ERR_IS("[\"123456789\"]", "JSON string too long", 2, 413);
+	ERR_IS("[\"12345678\"]", "none", 0, 0);
+	ERR_IS("[123456789]", "JSON number too long", 9, 413);
+	ERR_IS("{\"123456789\":1}", "JSON string too long", 2, 413);
+}
+
+/* Offsets count over all chunks. */
+static void test_offset_across_chunks(void)
+{
+	http_limits lim;
+	http_limits_default(&lim);
+	arena *a = arena_new(lim.max_arena);
+	json_state st;
+	sk_error e = { 0 };
+	json_init(&st, a, &lim, NULL, NULL);
+	CHECK_INT(json_feed(&st, "{\"abc\":", 7, &e), SK_OK);
+	CHECK_INT(json_feed(&st, "", 0, &e), SK_OK);
+	CHECK_INT(json_feed(&st, " [1,2,", 6, &e), SK_OK);
+	CHECK_INT(json_feed(&st, " ]}", 3, &e), SK_ERR);
+	CHECK_INT(e.offset, 14);
+	/* The error is sticky. */
+	sk_error e2 = { 0 };
+	CHECK_INT(json_feed(&st, "1", 1, &e2), SK_ERR);
+	CHECK_INT(e2.offset, 14);
+	CHECK_INT(json_finish(&st, &e2), SK_ERR);
+	arena_free(a);
+}
+
+/* ---- limits ---- */
+
+static void test_deep_nesting(void)
+{
+	http_limits lim;
+	http_limits_default(&lim);
+	size_t n = 10000;
+	char *doc = malloc(2 * n + 1);
+	for (size_t i = 0; i < n; i++) {
+		doc[i] = '[';
+		doc[2 * n - 1 - i] = ']';
+	}
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	sk_error e = run_err(doc, 2 * n, &lim);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK(strcmp(e.rule, "json nesting too deep") == 0);
+	CHECK_INT(e.offset, 64);
+	CHECK_INT(e.status, 400);
+	double ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
+	CHECK(ms < 50);
+	/* Byte at a time as well. */
+	out o = parse_bytewise(doc, 2 * n, &lim);
+	CHECK(strstr(o.p, "error\t400\t64\tjson nesting too deep\n") != NULL);
+	free(o.p);
+
+	/* 64 levels of objects are fine, 65 are not. */
+	for (size_t depth = 64; depth <= 65; depth++) {
+		char *d = malloc(depth * 6 + 8);
+		size_t k = 0;
+		for (size_t i = 0; i < depth; i++)
+			k += (size_t)snprintf(d + k, 7, "{\"a\":");
+		d[k++] = '1';
+		for (size_t i = 0; i < depth; i++)
+			d[k++] = '}';
+		sk_error de = run_err(d, k, &lim);
+		CHECK(strcmp(de.rule, depth == 64 ? "none" : "json nesting too deep") == 0);
+		free(d);
+	}
+	/* Deeply nested raising of the limit works without recursion. */
+	lim.max_depth = 100000;
+	e = run_err(doc, 2 * n, &lim);
+	CHECK(strcmp(e.rule, "none") == 0);
+	free(doc);
+}
+
+static int count_targets(void *ctx, const target *t)
+{
+	(void)t;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+static void test_many_leaves(void)
+{
+	http_limits lim;
+	http_limits_default(&lim);
+	size_t n = 10000;
+	char *doc = malloc(n * 8 + 8);
+	size_t k = 0;
+	doc[k++] = '[';
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			doc[k++] = ',';
+		k += (size_t)snprintf(doc + k, 8, "%zu", i);
+	}
+	doc[k++] = ']';
+	sk_error e = run_err(doc, k, &lim);
+	CHECK(strcmp(e.rule, "too many JSON values") == 0);
+	CHECK_INT(e.status, 413);
+
+	lim.max_targets = n;
+	arena *a = arena_new(lim.max_arena);
+	json_state st;
+	size_t count = 0;
+	json_init(&st, a, &lim, count_targets, &count);
+	CHECK_INT(json_feed(&st, doc, k, &e), SK_OK);
+	CHECK_INT(json_finish(&st, &e), SK_OK);
+	CHECK_INT(count, n);
+	arena_free(a);
+	free(doc);
+}
+
+/* Many distinct keys in one object, and the same key set in many sibling
+ * objects: duplicate detection must stay fast and exact. */
+static void test_many_keys(void)
+{
+	http_limits lim;
+	http_limits_default(&lim);
+	lim.max_targets = 100000;
+	size_t n = 50000;
+	char *doc = malloc(n * 16 + 8);
+	size_t k = 0;
+	doc[k++] = '{';
+	for (size_t i = 0; i < n; i++)
+		k += (size_t)snprintf(doc + k, 16, "%s\"k%zu\":0", i ? "," : "", i);
+	k += (size_t)snprintf(doc + k, 16, ",\"k777\":1}");
+	arena *a = arena_new(lim.max_arena);
+	json_state st;
+	out o = { 0 };
+	sk_error e = { 0 };
+	json_init(&st, a, &lim, collect, &o);
+	CHECK_INT(json_feed(&st, doc, k, &e), SK_OK);
+	CHECK_INT(json_finish(&st, &e), SK_OK);
+	CHECK(strstr(o.p, "json\tk777\t1\tmalformed\n") != NULL);
+	CHECK(strstr(o.p, "\tmalformed") == strstr(o.p, "json\tk777\t1\tmalformed") + 11);
+	free(o.p);
+	arena_free(a);
+	free(doc);
+}
+
+static int stop_at_second(void *ctx, const target *t)
+{
+	(void)t;
+	return ++*(int *)ctx == 2 ? -1 : 0;
+}
+
+static void test_consumer_stop(void)
+{
+	http_limits lim;
+	http_limits_default(&lim);
+	arena *a = arena_new(lim.max_arena);
+	json_state st;
+	int calls = 0;
+	sk_error e = { 0 };
+	json_init(&st, a, &lim, stop_at_second, &calls);
+	CHECK_INT(json_feed(&st, "[1,2,3]", 7, &e), SK_ERR);
+	CHECK(strcmp(e.rule, "stopped by consumer") == 0);
+	CHECK_INT(calls, 2);
+	arena_free(a);
+}
+
+/* A tiny arena: failures are errors, never crashes. */
+static void test_small_arena(void)
+{
+	http_limits lim;
+	http_limits_default(&lim);
+	const char doc[] = "{\"user\":{\"name\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",\"tags\":[1,2,3]}}";
+	for (size_t cap = 16; cap < 4096; cap += 16) {
+		arena *a = arena_new(cap);
+		json_state st;
+		sk_error e = { 0 };
+		json_init(&st, a, &lim, NULL, NULL);
+		int rc = json_feed(&st, doc, sizeof(doc) - 1, &e);
+		if (rc == SK_OK)
+			rc = json_finish(&st, &e);
+		CHECK(rc == SK_OK || (e.status == 413 && strcmp(e.rule, "JSON exceeds the arena") == 0));
+		arena_free(a);
+	}
+}
+
+/* raw keeps the string exactly as sent. */
+static int keep_last(void *ctx, const target *t)
+{
+	*(target *)ctx = *t;
+	return 0;
+}
+
+static void test_raw(void)
+{
+	http_limits lim;
+	http_limits_default(&lim);
+	arena *a = arena_new(lim.max_arena);
+	json_state st;
+	target t = { 0 };
+	sk_error e = { 0 };
+	json_init(&st, a, &lim, keep_last, &t);
+	const char doc[] = "{\"q\":\"a\\u0041\\/\\ud83d\\ude00\"}";
+	CHECK_INT(json_feed(&st, doc, sizeof(doc) - 1, &e), SK_OK);
+	CHECK_INT(json_finish(&st, &e), SK_OK);
+	CHECK_SLICE(t.raw, "\"a\\u0041\\/\\ud83d\\ude00\"");
+	CHECK_SLICE(t.value, "aA/\xf0\x9f\x98\x80");
+	CHECK_SLICE(t.name, "q");
+	CHECK_INT(t.loc, LOC_JSON);
+	arena_free(a);
+
+	a = arena_new(lim.max_arena);
+	json_init(&st, a, &lim, keep_last, &t);
+	CHECK_INT(json_feed(&st, "[-1.5e+10", 9, &e), SK_OK);
+	CHECK_INT(json_feed(&st, "]", 1, &e), SK_OK);
+	CHECK_INT(json_finish(&st, &e), SK_OK);
+	CHECK_SLICE(t.raw, "-1.5e+10");
+	CHECK_SLICE(t.value, "-1.5e+10");
+	CHECK_SLICE(t.name, "[0]");
+	arena_free(a);
+}
+
+int main(void)
+{
+	RUN(test_golden);
+	RUN(test_accept_reject);
+	RUN(test_rules);
+	RUN(test_offset_across_chunks);
+	RUN(test_deep_nesting);
+	RUN(test_many_leaves);
+	RUN(test_many_keys);
+	RUN(test_consumer_stop);
+	RUN(test_small_arena);
+	RUN(test_raw);
+	return harness_done("json");
+}
