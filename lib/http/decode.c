@@ -143,6 +143,10 @@ sk_slice url_decode(arena *a, sk_slice in, bool plus_as_space, size_t max_passes
 	}
 	buf[len] = '\0';
 	sk_slice out = sk_slice_make(buf, len);
+	/* Only invalid escapes: the value is the input, and callers may rely
+	 * on value.p == raw.p to skip inspecting the same bytes twice. */
+	if (len == in.len && memcmp(buf, in.p, len) == 0)
+		out = in;
 	f |= utf8_flags(out) | byte_flags(out);
 	if (flags)
 		*flags |= f;

@@ -265,6 +265,12 @@ static void test_url_identity(void)
 	out = url_decode(A, SK_LIT("a%09b\t"), true, 3, &f);
 	CHECK_SLICE(out, "a\tb\t");
 	CHECK_INT(f, 0);
+	/* only invalid escapes: the input itself comes back, flagged */
+	f = 0;
+	in = SK_LIT("100%");
+	out = url_decode(A, in, true, 3, &f);
+	CHECK(out.p == in.p && out.len == in.len);
+	CHECK_INT(f, TF_INVALID_ESCAPE);
 	/* max_passes 0 counts as 1 */
 	f = 0;
 	out = url_decode(A, SK_LIT("%2541"), true, 0, &f);
