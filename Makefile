@@ -104,7 +104,9 @@ bench: $(SEKISHO) $(BENCH_BIN)
 
 # The main job. Until the proxy exists this parses and inspects a bundled
 # sample request; it becomes the proxy in front of the demo upstream.
-run: deps $(SEKISHO)
+# (a sub-make, so that library flags are read after deps installed them)
+run: deps
+	@$(MAKE) --no-print-directory $(SEKISHO)
 	@tools/run-demo $(SEKISHO)
 
 analyze:

@@ -15,6 +15,7 @@ typedef struct cli_command {
 } cli_command;
 
 int cmd_parse(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 struct sk_buf;
 struct http_request;

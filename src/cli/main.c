@@ -5,6 +5,7 @@
 #include "cli.h"
 
 static const cli_command commands[] = {
+	{ "check", cmd_check, "inspect a raw HTTP request and print the verdict (or measure a corpus)" },
 	{ "parse", cmd_parse, "print a raw HTTP request's inspection view as JSON" },
 	{ "version", cmd_version, "print the version" },
 	{ NULL, NULL, NULL },
