@@ -78,6 +78,10 @@ typedef struct sql_keyword {
 /* The generated keyword table (lib/detect/sql_keywords.c), sorted by word. */
 extern const sql_keyword sql_keywords[];
 extern const size_t sql_keywords_count;
+/* Hash index over it: SQL_KEYWORD_HASH_SIZE slots holding index + 1 (0 =
+ * empty); FNV-1a of the upper-case word, linear probing. */
+#define SQL_KEYWORD_HASH_SIZE 2048
+extern const unsigned short sql_keyword_hash[SQL_KEYWORD_HASH_SIZE];
 
 /* Look `w` up case-insensitively; NULL if it is not a keyword. */
 const sql_keyword *sql_keyword_find(const char *w, size_t len);

@@ -60,24 +60,26 @@ const sql_keyword *sql_keyword_find(const char *w, size_t len)
 	char up[32];
 	if (len == 0 || len >= sizeof(up))
 		return NULL;
+	unsigned h = 2166136261u;
 	for (size_t i = 0; i < len; i++) {
-		char c = w[i];
-		up[i] = (c >= 'a' && c <= 'z') ? (char)(c - 32) : c;
+		unsigned char c = (unsigned char)w[i];
+		if (c >= 'a' && c <= 'z')
+			c = (unsigned char)(c - 32);
+		else if (c >= 0x80)
+			return NULL; /* keywords are ASCII */
+		up[i] = (char)c;
+		h = (h ^ c) * 16777619u;
 	}
-	size_t lo = 0, hi = sql_keywords_count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const sql_keyword *k = &sql_keywords[mid];
-		size_t n = len < k->len ? len : k->len;
-		int c = memcmp(up, k->word, n);
-		if (c == 0)
-			c = len < k->len ? -1 : (len > k->len ? 1 : 0);
-		if (c == 0)
-			return k;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
+	/* The table is under a third full, so probes stop at an empty slot
+	 * after a step or two. */
+	for (size_t k = h & (SQL_KEYWORD_HASH_SIZE - 1), n = 0; n < SQL_KEYWORD_HASH_SIZE;
+	     k = (k + 1) & (SQL_KEYWORD_HASH_SIZE - 1), n++) {
+		unsigned idx = sql_keyword_hash[k];
+		if (idx == 0)
+			return NULL;
+		const sql_keyword *kw = &sql_keywords[idx - 1];
+		if (kw->len == len && memcmp(kw->word, up, len) == 0)
+			return kw;
 	}
 	return NULL;
 }

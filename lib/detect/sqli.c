@@ -122,9 +122,26 @@ static size_t operand(const sqli_stream *q, size_t i, int *lit)
 	case 'f':
 		*lit = 1;
 		return skip_parens(q, i + 1);
-	case '(':
+	case '(': {
 		*lit = 1;
-		return skip_parens(q, i);
+		size_t e = skip_parens(q, i);
+		if (e != NONE)
+			return e;
+		/* "('1'='1": the query closes the parenthesis; take the
+		 * first simple operand inside and the closers that follow. */
+		int open = 0;
+		while (ty(q, i) == '(' && open < 8) {
+			i++;
+			open++;
+		}
+		char t = ty(q, i);
+		if (t != '1' && t != 's' && t != 'v' && t != 'n')
+			return NONE;
+		i++;
+		while (open-- > 0 && ty(q, i) == ')')
+			i++;
+		return i;
+	}
 	default:
 		return NONE;
 	}
@@ -244,8 +261,12 @@ static int stmt_ok(const sqli_stream *q, size_t i)
 		       text_is(q, i + 1, "VIEW") || text_is(q, i + 1, "SCHEMA") || text_is(q, i + 1, "TRIGGER") ||
 		       text_is(q, i + 1, "LOGIN") || text_is(q, i + 1, "INDEX");
 	if (text_is(q, i, "EXEC") || text_is(q, i, "EXECUTE")) {
-		char t = ty(q, i + 1);
-		return t == 'n' || t == '(' || t == 'v' || t == 's' || t == 'k' || t == 'f';
+		/* EXEC proc, EXEC master..xp_x 'arg', EXEC(@s); not "Execute the plan" */
+		char t = ty(q, i + 1), t2 = ty(q, i + 2);
+		if (t == 'n')
+			return t2 == 0 || t2 == 's' || t2 == 'v' || t2 == '.' || t2 == ';' || t2 == 'c' || t2 == '1';
+		return (t == '(' && (t2 == 'v' || t2 == 's')) || t == 'v' || t == 's' ||
+		       (t == 'k' && (kwf(q, i + 1) & SQL_KW_OOB));
 	}
 	if (text_is(q, i, "DECLARE"))
 		return ty(q, i + 1) == 'v';
@@ -294,6 +315,8 @@ static void check_break(const sqli_stream *q, sqli_found *f)
 	int ops, lit = 0, quoted = q->ctx != SQL_CTX_BARE;
 	if (!q->broken)
 		return;
+	if (ty(q, i) == ';' && ty(q, i + 1) == '&')
+		i++; /* "; or '1'='1" */
 	char b = ty(q, i);
 	if (b == '&') {
 		size_t j = i + 1;
@@ -329,7 +352,7 @@ static void check_break(const sqli_stream *q, sqli_found *f)
 	} else if (b == 'k' && (text_is(q, i, "ORDER") || text_is(q, i, "GROUP")) && text_is(q, i + 1, "BY")) {
 		size_t j = i + 2, e = NONE;
 		int num = 0;
-		for (int k = 0; k < 64; k++) {
+		for (int k = 0; k < SQLI_MAX_TOK; k++) {
 			num |= ty(q, j) == '1';
 			e = expr(q, j, &ops, &lit);
 			if (e == NONE && k > 0 && ty(q, j) == 'c')
@@ -442,9 +465,9 @@ static void check_all(const sqli_stream *q, sqli_found *f)
 				else if (i > 0 && ty(q, i - 1) == '(' && select_strong(q, i + 1))
 					found(f, "sqli.subquery: (E (subquery)", DET_SCORE_CRITICAL, q->broken ? 1 : 2, i - 1, i + 1);
 				else if (select_strong(q, i + 1))
-					found(f, "sqli.statement: E (SELECT statement)", DET_SCORE_WARNING, 2, i, i + 1);
+					found(f, "sqli.statement: E (SELECT statement)", DET_SCORE_WARNING, 3, i, i + 1);
 			} else if (stmt_ok(q, i) && !text_is(q, i, "SELECT")) {
-				found(f, "sqli.statement: E (data-changing statement)", DET_SCORE_WARNING, 2, i, i + 1);
+				found(f, "sqli.statement: E (data-changing statement)", DET_SCORE_WARNING, 3, i, i + 1);
 			}
 			break;
 		case ';':
@@ -529,7 +552,7 @@ static void fill(sqli_stream *q, sk_slice v, sql_ctx ctx)
 	char b = ty(q, i);
 	if (ctx != SQL_CTX_BARE)
 		q->broken = b == '&' || b == 'o' || b == ';' || b == 'U' || b == 'c' || b == ',' || b == 'k' ||
-			    (closers && b != 'n' && b != 0);
+			    (closers && b != 'n' && b != 0) || (b == 'E' && stmt_ok(q, i));
 	else
 		q->broken = b == '&' || b == ';' || b == 'U' || (closers && b != 'n' && b != 0) ||
 			    ((kwf(q, i) & SQL_KW_CLAUSE) != 0) || (b == 'o' && !unary(q, i)) ||
@@ -589,8 +612,10 @@ int sqli_detect(const det_input *in, det_hit *hit)
 	unsigned cl = in->classes;
 	if (!(cl & (DC_SQUOTE | DC_DQUOTE)) && !((cl & DC_ALPHA) && (cl & SQLI_SEPARATORS)))
 		return 0;
+	if (sqli_one(in, cl, hit))
+		return 1;
 	if (in->loc != LOC_PATH || !(cl & DC_SLASH))
-		return sqli_one(in, cl, hit);
+		return 0;
 	/* A whole path: the application reads its segments one by one
 	 * (/item/<id>/reviews), so each segment is a value of its own. */
 	const char *p = in->value.p;
