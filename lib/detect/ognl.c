@@ -266,6 +266,10 @@ static void ognl_tokenize(ognl_scan *s)
 			char next = n < s->len ? v[n] : 0;
 			if (ognl_stack_name(v + j, k - j) && (next == '[' || next == '.'))
 				ognl_mark(&s->stack, &s->stack_off, i);
+			/* '#' spelled as a Java escape only serves to slip past
+			 * parameter-name filters (S2-003, S2-005, S2-009) */
+			if (hw > 1 && (ognl_stack_name(v + j, k - j) || ognl_sandbox_name(v + j, k - j)))
+				ognl_mark(&s->sandbox, &s->sandbox_off, i);
 			if (ognl_eq(v + j, k - j, "container") || ognl_eq(v + j, k - j, "context"))
 				if (next == '=' || next == ')' || next == '[' || next == '.')
 					ognl_mark(&s->stack, &s->stack_off, i);

@@ -1,9 +1,780 @@
-/* ssti.c - placeholder until the ssti detector lands: matches nothing. */
+/* ssti.c - server-side template and expression-language injection.
+ *
+ * Template engines evaluate code between their delimiters: {{ }} and {% %}
+ * (Jinja2, Twig, Django, Pebble, Jinjava, Handlebars), ${ } (Freemarker,
+ * Mako, Java EL, Groovy, Spring), #{ } (SpEL, JSF, Ruby, Pug), *{ }
+ * (Thymeleaf), <% %> (ERB, EEx, JSP), <#...> and [#...] (Freemarker),
+ * #set(...) and friends (Velocity), {php} {$smarty} (Smarty), @( ) @{ }
+ * (Razor), [[ ]] (Thymeleaf inlining).
+ *
+ * The detector finds those regions in one pass (innermost region wins when
+ * openers nest; an unclosed region runs to the next opener or the end) and
+ * lexes each body into identifiers, strings, numbers and punctuation. The
+ * body scores points for what only an exploit reaches for: Python dunder
+ * attributes, Java reflection (getClass, forName, T(...)), template
+ * internals (_self.env, _context, self._TemplateReference__context),
+ * command sinks (system, popen, passthru, exec) called from a template
+ * root object (config, request, self, cycler, os, File), PHP callables
+ * handed to Twig filters as strings, Freemarker's ?new builtin, method calls
+ * on literals. A body made only of literal arithmetic ({{7*7}}, ${7*'7'})
+ * is a probe: it has no use in a form field. Ordinary template text in
+ * code pastes ({{ item.name }}, {% for x in xs %}, ${HOME}) scores nothing.
+ * Every byte is lexed once, so the scan is linear.
+ */
 #include "sekisho/detectors.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+enum ssti_kind {
+	K_EXPR,     /* an expression is printed: {{ }}, ${ }, #{ }, <%= %> ... */
+	K_CODE,     /* statements run: {% %}, <% %>, <#...>, @{ } */
+	K_SMARTY,   /* {php}, {$smarty...}, {system(...)} */
+	K_VELOCITY, /* #set( ... ) and the other Velocity directives */
+};
+
+enum ssti_tok { T_NONE, T_IDENT, T_NUM, T_STR, T_DOT, T_PIPE, T_QMARK, T_OP, T_OPEN, T_CLOSE, T_DOLLAR, T_PERCENT, T_OTHER };
+
+/* Points a body needs to be an exploit on its own. */
+enum { SSTI_CRIT = 3, SSTI_STR_MAX = 512, SSTI_DECODE_MAX = 8192 /* one header line */ };
+
+typedef struct ssti_region {
+	size_t start;        /* offset of the opener */
+	enum ssti_kind kind;
+	char close;          /* closing byte: '}' ')' ']' '>' or '%' for "%}"/"%>" */
+	char close2;         /* second closing byte, 0 if one */
+	bool double_close;   /* closes with "}}" / "]]" */
+	bool arith_kind;     /* literal arithmetic here is a probe */
+	int depth;           /* nesting of the closing bracket inside the body */
+	int points;
+	bool root_bonus;     /* the root-object chain bonus was given */
+	/* literal arithmetic */
+	bool arith_ok, has_num, operand, pending_op;
+	unsigned ops;
+	/* lexing context */
+	enum ssti_tok prev, prev2;
+	int prev_ident;      /* class of the previous identifier (ssti_name_class) */
+	unsigned idents;
+	int first_ident;     /* class of the first identifier */
+	bool binary;         /* control bytes in the body: not template text */
+} ssti_region;
+
+/* Identifier classes. */
+enum {
+	N_NONE, N_STRONG, N_ROOT, N_ROOT2, N_EXEC, N_ACCESS, N_FILTER, N_NEW, N_IMPORT,
+	N_REQUIRE, N_T, N_PHP, N_BARE, N_WITH, N_PROTO, N_PROTO_ROOT,
+};
+
+typedef struct ssti_name {
+	const char *s;
+	unsigned char cls;
+} ssti_name;
+
+/* What an exploit reaches for. Kept in one table so that the list reads as
+ * documentation. */
+static const ssti_name ssti_names[] = {
+	/* Java reflection and process creation */
+	{ "getRuntime", N_STRONG }, { "ProcessBuilder", N_STRONG }, { "ScriptEngineManager", N_STRONG },
+	{ "getEngineByName", N_STRONG }, { "forName", N_STRONG }, { "getClass", N_STRONG },
+	{ "getClassLoader", N_STRONG }, { "classLoader", N_STRONG }, { "loadClass", N_STRONG },
+	{ "protectionDomain", N_STRONG }, { "getProtectionDomain", N_STRONG },
+	{ "getDeclaredConstructors", N_STRONG }, { "getDeclaredMethods", N_STRONG },
+	{ "getMethods", N_STRONG }, { "newInstance", N_STRONG }, { "getDeclaredField", N_STRONG }, { "getField", N_STRONG },
+	{ "setAccessible", N_STRONG }, { "MethodClosure", N_STRONG }, { "ASTTest", N_STRONG },
+	{ "GroovyClassLoader", N_STRONG }, { "parseClass", N_STRONG }, { "ObjectConstructor", N_STRONG },
+	{ "JythonRuntime", N_STRONG }, { "Execute", N_STRONG }, { "Diagnostics", N_STRONG },
+	/* Python */
+	{ "mro", N_STRONG }, { "subclasses", N_STRONG }, { "popen", N_STRONG }, { "subprocess", N_STRONG },
+	{ "get_flashed_messages", N_STRONG }, { "from_pyfile", N_STRONG }, { "from_object", N_STRONG },
+	{ "_TemplateReference__context", N_STRONG }, { "_NSAttr__parent", N_STRONG },
+	{ "_mmarker", N_STRONG }, { "get_admin_log", N_STRONG }, { "check_output", N_STRONG },
+	/* PHP / Twig / Smarty */
+	{ "registerUndefinedFilterCallback", N_STRONG }, { "getFilter", N_STRONG },
+	{ "setCache", N_STRONG }, { "loadTemplate", N_STRONG }, { "_context", N_STRONG },
+	{ "_charset", N_STRONG }, { "shell_exec", N_STRONG }, { "passthru", N_STRONG },
+	{ "call_user_func", N_STRONG }, { "proc_open", N_STRONG }, { "pcntl_exec", N_STRONG },
+	{ "file_excerpt", N_STRONG }, { "Smarty_Internal_Write_File", N_STRONG },
+	/* Node, Ruby, lodash */
+	{ "child_process", N_STRONG }, { "mainModule", N_STRONG }, { "spawnSync", N_STRONG },
+	{ "execSync", N_STRONG }, { "spawn_sync", N_STRONG }, { "popen3", N_STRONG },
+	{ "popen4", N_STRONG }, { "templateSettings", N_STRONG }, { "constructor", N_STRONG },
+	/* objects a template exposes; reaching through them is the exploit */
+	{ "self", N_ROOT }, { "config", N_ROOT }, { "request", N_ROOT }, { "cycler", N_ROOT },
+	{ "joiner", N_ROOT }, { "namespace", N_ROOT }, { "lipsum", N_ROOT }, { "app", N_ROOT },
+	{ "session", N_ROOT }, { "settings", N_ROOT }, { "url_for", N_ROOT }, { "os", N_ROOT },
+	{ "File", N_ROOT }, { "IO", N_ROOT }, { "Dir", N_ROOT }, { "Open3", N_ROOT },
+	{ "System", N_ROOT }, { "Runtime", N_ROOT }, { "process", N_ROOT }, { "env", N_ROOT },
+	{ "module", N_ROOT }, { "class", N_ROOT2 }, { "_self", N_ROOT2 }, { "pageContext", N_ROOT2 },
+	{ "applicationScope", N_ROOT2 }, { "sessionScope", N_ROOT2 }, { "requestScope", N_ROOT2 },
+	{ "servletContext", N_ROOT2 }, { "smarty", N_STRONG },
+	/* sinks */
+	{ "system", N_EXEC }, { "exec", N_EXEC }, { "execute", N_EXEC }, { "eval", N_EXEC },
+	{ "shell", N_EXEC }, { "spawn", N_EXEC }, { "evaluate", N_EXEC }, { "assert", N_EXEC },
+	{ "read", N_ACCESS }, { "readlines", N_ACCESS }, { "open", N_ACCESS }, { "entries", N_ACCESS },
+	{ "getText", N_ACCESS }, { "text", N_ACCESS }, { "include", N_ACCESS }, { "dump", N_EXEC },
+	{ "getenv", N_ACCESS }, { "getResource", N_ACCESS }, { "invoke", N_ACCESS },
+	{ "getMethod", N_ACCESS }, { "items", N_ACCESS }, { "iteritems", N_ACCESS },
+	{ "getAttribute", N_ACCESS }, { "setAttribute", N_ACCESS }, { "toURL", N_ACCESS },
+	{ "createNewFile", N_ACCESS }, { "binding", N_ACCESS }, { "VERSION", N_ACCESS },
+	{ "base", N_ACCESS }, { "getInputStream", N_ACCESS }, { "readAllBytes", N_ACCESS },
+	{ "waitFor", N_ACCESS }, { "getContent", N_ACCESS }, { "getPath", N_ACCESS },
+	{ "util", N_ACCESS }, { "compat", N_ACCESS }, { "linecache", N_ACCESS }, { "getenv", N_ACCESS },
+	/* Twig filters that take a callable */
+	{ "filter", N_FILTER }, { "map", N_FILTER }, { "sort", N_FILTER }, { "reduce", N_FILTER },
+	{ "attr", N_FILTER },
+	{ "new", N_NEW }, { "import", N_IMPORT }, { "require", N_REQUIRE }, { "T", N_T },
+	/* Array/Function prototype members reached through Handlebars' {{this}} */
+	{ "pop", N_PROTO }, { "push", N_PROTO }, { "apply", N_PROTO }, { "split", N_PROTO },
+	{ "sub", N_PROTO }, { "string", N_PROTO_ROOT }, { "signer", N_STRONG },
+	{ "php", N_PHP }, { "debug", N_BARE }, { "this", N_BARE }, { "with", N_WITH },
+};
+
+/* PHP functions an exploit names in a string handed to a Twig filter, and
+ * class names that mean code execution wherever they are written. */
+static const char *const ssti_php_callables[] = {
+	"system", "passthru", "exec", "shell_exec", "popen", "proc_open", "call_user_func",
+	"ini_set", "assert", "file_put_contents", "pcntl_exec",
+};
+static const char *const ssti_str_strong[] = {
+	"__", "\\x5f\\x5f", "child_process", "freemarker.template", "java.lang.Runtime",
+	"ProcessBuilder", "constructor", "spawn_sync", "ScriptEngineManager", "shell_exec",
+	"call_user_func", "javax.script", "getRuntime",
+};
+
+typedef struct ssti_scan {
+	const char *v;
+	size_t len;
+	int paranoia;
+	bool in_region;
+	ssti_region r;
+	/* the best finding so far */
+	int best_points;
+	const char *best_rule;
+	size_t best_off, best_end;
+	int best_score;
+} ssti_scan;
+
+static bool ssti_ident_start(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static bool ssti_ident_char(unsigned char c)
+{
+	return ssti_ident_start(c) || (c >= '0' && c <= '9');
+}
+
+static bool ssti_space(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static int ssti_name_class(const char *p, size_t n)
+{
+	for (size_t i = 0; i < sizeof(ssti_names) / sizeof(ssti_names[0]); i++) {
+		const char *s = ssti_names[i].s;
+		if (strlen(s) == n && memcmp(s, p, n) == 0)
+			return ssti_names[i].cls;
+	}
+	/* Python dunders: __class__, __globals__, ... */
+	if (n > 4 && p[0] == '_' && p[1] == '_' && p[n - 1] == '_' && p[n - 2] == '_')
+		return N_STRONG;
+	return N_NONE;
+}
+
+static bool ssti_contains(const char *p, size_t n, const char *lit)
+{
+	size_t m = strlen(lit);
+	for (size_t i = 0; i + m <= n; i++)
+		if (memcmp(p + i, lit, m) == 0)
+			return true;
+	return false;
+}
+
+static size_t ssti_skip(const ssti_scan *s, size_t i)
+{
+	while (i < s->len && ssti_space((unsigned char)s->v[i]))
+		i++;
+	return i;
+}
+
+/* Record a region's verdict if it beats what we have. */
+static void ssti_finish(ssti_scan *s, size_t end, bool closed)
+{
+	ssti_region *r = &s->r;
+	s->in_region = false;
+	if (r->binary)
+		return;
+	const char *rule = NULL;
+	int score = 0, pts = r->points;
+	if (pts >= SSTI_CRIT) {
+		rule = "ssti.exploit: template code reaching objects, reflection or commands";
+		score = DET_SCORE_CRITICAL;
+	} else if (closed && r->arith_kind && r->arith_ok && r->has_num && r->ops > 0) {
+		rule = "ssti.probe: literal arithmetic between template delimiters";
+		score = DET_SCORE_CRITICAL;
+		pts = SSTI_CRIT;
+	} else if (closed && r->idents == 1 && r->kind != K_SMARTY &&
+		   (r->first_ident == N_ROOT || r->first_ident == N_ROOT2 ||
+		    r->first_ident == N_BARE) &&
+		   r->prev == T_IDENT) {
+		rule = "ssti.object: a template's internal object printed alone";
+		score = DET_SCORE_WARNING;
+		pts = 2;
+	} else if (pts == 2 && s->paranoia >= 2) {
+		rule = "ssti.suspicious: template code touching internal objects";
+		score = DET_SCORE_WARNING;
+	} else if (pts == 1 && s->paranoia >= 3 && r->kind != K_SMARTY) {
+		rule = "ssti.code: template code with a sink or root object";
+		score = DET_SCORE_NOTICE;
+	}
+	if (rule && (score > s->best_score || (score == s->best_score && pts > s->best_points))) {
+		s->best_score = score;
+		s->best_points = pts;
+		s->best_rule = rule;
+		s->best_off = r->start;
+		s->best_end = end;
+	}
+}
+
+/* Velocity directives that take arguments in parentheses. */
+static size_t ssti_velocity_at(const ssti_scan *s, size_t i)
+{
+	static const char *const dirs[] = { "set", "foreach", "if", "elseif", "include", "parse",
+					    "evaluate", "define", "macro" };
+	if (s->v[i] != '#' || (i > 0 && ssti_ident_char((unsigned char)s->v[i - 1])))
+		return 0;
+	size_t j = i + 1;
+	if (j < s->len && s->v[j] == '{')
+		j++;
+	size_t k = j;
+	while (k < s->len && ssti_ident_char((unsigned char)s->v[k]) && k - j < 8)
+		k++;
+	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
+		if (strlen(dirs[d]) != k - j || memcmp(s->v + j, dirs[d], k - j) != 0)
+			continue;
+		if (k < s->len && s->v[k] == '}')
+			k++;
+		k = ssti_skip(s, k);
+		if (k < s->len && s->v[k] == '(')
+			return k + 1 - i;
+	}
+	return 0;
+}
+
+/* Is there a template opener at i? Fills the region and returns its width,
+ * or 0. `nested` is true inside another region, where the bare Smarty "{"
+ * does not open (bodies are full of braces). */
+static size_t ssti_opener(ssti_scan *s, size_t i, bool nested, ssti_region *r)
+{
+	const char *v = s->v;
+	size_t n = s->len - i;
+	char c = v[i], d = n > 1 ? v[i + 1] : 0;
+	if (c != '{' && c != '$' && c != '#' && c != '*' && c != '@' && c != '<' && c != '[')
+		return 0;
+	memset(r, 0, sizeof(*r));
+	r->start = i;
+	r->arith_ok = true;
+	r->kind = K_EXPR;
+	r->arith_kind = true;
+	size_t w = 0;
+	if (c == '{' && d == '{') {
+		r->close = '}';
+		r->double_close = true;
+		w = 2;
+		while (i + w < s->len && (v[i + w] == '{' || v[i + w] == '=' || v[i + w] == '-' ||
+					  v[i + w] == '~' || v[i + w] == '#'))
+			w++;
+	} else if (c == '{' && d == '%') {
+		r->kind = K_CODE;
+		r->arith_kind = false;
+		r->close = '%';
+		r->close2 = '}';
+		w = 2;
+	} else if ((c == '$' || c == '#' || c == '*' || c == '@') && d == '{') {
+		r->close = '}';
+		r->kind = c == '@' ? K_CODE : K_EXPR;
+		w = 2;
+	} else if (c == '$' && d == '!' && n > 2 && v[i + 2] == '{') {
+		r->close = '}';
+		w = 3;
+	} else if (c == '@' && d == '(') {
+		r->close = ')';
+		w = 2;
+	} else if (c == '<' && d == '%') {
+		r->kind = K_CODE;
+		r->close = '%';
+		r->close2 = '>';
+		w = 2;
+		if (n > 2 && (v[i + 2] == '=' || v[i + 2] == '-'))
+			w++;
+		else
+			r->arith_kind = false;
+	} else if (c == '[' && d == '[') {
+		r->close = ']';
+		r->double_close = true;
+		w = 2;
+	} else if (c == '[' && (d == '=' || d == '#')) {
+		r->close = ']';
+		r->kind = d == '#' ? K_CODE : K_EXPR;
+		w = 2;
+		/* [#assign ...] and [=expr] are Freemarker's square syntax, but
+		 * [= and [# also open Markdown link text; demand a word. */
+		if (d == '#' && !(n > 2 && ssti_ident_start((unsigned char)v[i + 2])))
+			return 0;
+	} else if (c == '<' && d == '#' && n > 2 && ssti_ident_start((unsigned char)v[i + 2])) {
+		r->kind = K_CODE;
+		r->arith_kind = false;
+		r->close = '>';
+		w = 2;
+	} else if (c == '#' && (w = ssti_velocity_at(s, i)) > 0) {
+		r->kind = K_VELOCITY;
+		r->arith_kind = false;
+		r->close = ')';
+	} else if (!nested && c == '{' && (d == '$' || ssti_ident_start((unsigned char)d)) &&
+		   (i == 0 || (v[i - 1] != '$' && v[i - 1] != '#' && v[i - 1] != '{'))) {
+		r->kind = K_SMARTY;
+		r->arith_kind = false;
+		r->close = '}';
+		w = 1;
+	}
+	return w;
+}
+
+static void ssti_points(ssti_region *r, int p)
+{
+	r->points += p;
+}
+
+/* Feed one identifier of a body. */
+static void ssti_ident(ssti_scan *s, const char *p, size_t n, size_t next)
+{
+	ssti_region *r = &s->r;
+	int cls = ssti_name_class(p, n);
+	char nx = next < s->len ? s->v[next] : 0;
+	bool call = nx == '(';
+	r->idents++;
+	if (r->idents == 1)
+		r->first_ident = cls;
+	switch (cls) {
+	case N_STRONG:
+		ssti_points(r, SSTI_CRIT);
+		break;
+	case N_ROOT:
+	case N_ROOT2:
+		ssti_points(r, cls == N_ROOT2 ? 2 : 1);
+		if (!r->root_bonus && (nx == '.' || nx == '[')) {
+			r->root_bonus = true;
+			ssti_points(r, 1);
+		}
+		/* lodash: _.VERSION */
+		break;
+	case N_EXEC:
+		ssti_points(r, (r->kind != K_EXPR && call) ? SSTI_CRIT : (call ? 2 : 1));
+		break;
+	case N_ACCESS:
+		ssti_points(r, 1);
+		break;
+	case N_FILTER:
+		if (r->prev == T_PIPE)
+			ssti_points(r, 2);
+		break;
+	case N_NEW:
+		/* Freemarker's ?new() builtin instantiates any TemplateModel */
+		if (r->prev == T_QMARK)
+			ssti_points(r, SSTI_CRIT);
+		else if (next < s->len && ssti_ident_start((unsigned char)nx))
+			ssti_points(r, 2);
+		break;
+	case N_IMPORT:
+		if (next < s->len && (ssti_ident_start((unsigned char)nx)))
+			ssti_points(r, 2);
+		break;
+	case N_REQUIRE:
+		ssti_points(r, r->kind == K_EXPR ? 1 : 2);
+		break;
+	case N_T:
+		/* SpEL type reference T(java.lang.Runtime) */
+		if (call && next + 1 < s->len && ssti_ident_start((unsigned char)s->v[ssti_skip(s, next + 1)]))
+			ssti_points(r, SSTI_CRIT);
+		break;
+	case N_PROTO:
+	case N_PROTO_ROOT:
+		/* only Handlebars exposes these as template paths */
+		if (!r->double_close || s->v[r->start] != '{')
+			break;
+		if (cls == N_PROTO && r->prev == T_DOT)
+			ssti_points(r, 1);
+		if (cls == N_PROTO_ROOT && !r->root_bonus && nx == '.') {
+			r->root_bonus = true;
+			ssti_points(r, 2);
+		}
+		break;
+	case N_BARE:
+		if (n == 4 && r->double_close && s->v[r->start] == '{' && !r->root_bonus && nx == '.') {
+			r->root_bonus = true;
+			ssti_points(r, 2);
+		}
+		break;
+	case N_WITH:
+		/* Handlebars {{#with "s"}}: a block over a string literal only
+		 * serves to reach String.prototype (the published RCE chain) */
+		if (r->idents == 1 && (nx == '"' || nx == '\'') && s->v[r->start + 2] == '#')
+			ssti_points(r, SSTI_CRIT);
+		break;
+	case N_PHP:
+		if (r->kind == K_SMARTY && r->idents == 1)
+			ssti_points(r, SSTI_CRIT);
+		break;
+	default:
+		break;
+	}
+	/* Freemarker builtins other than ?new: ?api ?eval ?interpret */
+	if (r->prev == T_QMARK && cls == N_NONE &&
+	    ((n == 3 && memcmp(p, "api", 3) == 0) || (n == 4 && memcmp(p, "eval", 4) == 0) ||
+	     (n == 9 && memcmp(p, "interpret", 9) == 0)))
+		ssti_points(r, SSTI_CRIT);
+	if (r->prev == T_QMARK && n == 9 && memcmp(p, "lower_abc", 9) == 0)
+		ssti_points(r, 1);
+	/* Ruby %x|cmd| and %x{cmd} */
+	if (r->prev == T_PERCENT && n == 1 && p[0] == 'x' && (nx == '|' || nx == '{' || nx == '(' || nx == '['))
+		ssti_points(r, SSTI_CRIT);
+	/* lodash's _ object */
+	if (n == 1 && p[0] == '_' && nx == '.')
+		ssti_points(r, 2);
+	/* a method called on a literal: 'a'.concat('b'), "id".execute() */
+	if (r->prev == T_DOT && r->prev2 == T_STR && call)
+		ssti_points(r, SSTI_CRIT);
+	/* Velocity references inside a directive */
+	if (r->kind == K_VELOCITY && r->prev == T_DOLLAR)
+		ssti_points(r, SSTI_CRIT);
+	r->prev_ident = cls;
+}
+
+/* File names a template include is pointed at to read secrets. */
+static const char *const ssti_str_paths[] = {
+	"/etc/passwd", "/etc/shadow", "wp-config", "/proc/self", "win.ini", "web.config",
+	".env", "/etc/hosts", "id_rsa",
+};
+
+static void ssti_string(ssti_scan *s, const char *p, size_t n)
+{
+	ssti_region *r = &s->r;
+	for (size_t i = 0; i < sizeof(ssti_str_paths) / sizeof(ssti_str_paths[0]); i++)
+		if (ssti_contains(p, n, ssti_str_paths[i])) {
+			ssti_points(r, 2);
+			break;
+		}
+	for (size_t i = 0; i < sizeof(ssti_php_callables) / sizeof(ssti_php_callables[0]); i++)
+		if (strlen(ssti_php_callables[i]) == n && memcmp(p, ssti_php_callables[i], n) == 0)
+			ssti_points(r, 2);
+	for (size_t i = 0; i < sizeof(ssti_str_strong) / sizeof(ssti_str_strong[0]); i++)
+		if (ssti_contains(p, n, ssti_str_strong[i])) {
+			ssti_points(r, SSTI_CRIT);
+			break;
+		}
+}
+
+/* Literal-arithmetic bookkeeping for one token. */
+static void ssti_arith(ssti_region *r, enum ssti_tok t, char c)
+{
+	if (!r->arith_ok)
+		return;
+	switch (t) {
+	case T_NUM:
+		r->has_num = true;
+		/* fall through */
+	case T_STR:
+		if (r->pending_op)
+			r->ops++;
+		r->pending_op = false;
+		r->operand = true;
+		break;
+	case T_OP:
+	case T_PERCENT:
+		if (c == '*' || c == '+' || c == '-' || c == '/' || c == '%') {
+			if (r->operand)
+				r->pending_op = true;
+			r->operand = false;
+		} else {
+			r->arith_ok = false;
+		}
+		break;
+	case T_OPEN:
+	case T_CLOSE:
+		break;
+	default:
+		r->arith_ok = false;
+		break;
+	}
+}
+
+static void ssti_tok(ssti_region *r, enum ssti_tok t, char c)
+{
+	ssti_arith(r, t, c);
+	r->prev2 = r->prev;
+	r->prev = t;
+}
+
+/* Does the current region close at i? Returns the closer width or 0, and
+ * keeps the bracket depth. */
+static size_t ssti_closes(ssti_scan *s, size_t i)
+{
+	ssti_region *r = &s->r;
+	char c = s->v[i], d = i + 1 < s->len ? s->v[i + 1] : 0;
+	if (r->close == '%')
+		return (c == '%' && d == r->close2) ? 2 : 0;
+	char open = r->close == '}' ? '{' : r->close == ')' ? '(' : r->close == ']' ? '[' : 0;
+	if (open && c == open) {
+		r->depth++;
+		return 0;
+	}
+	if (c != r->close)
+		return 0;
+	if (r->depth > 0) {
+		r->depth--;
+		return 0;
+	}
+	if (r->double_close)
+		return d == r->close ? 2 : 0;
+	return 1;
+}
+
+static void ssti_found(ssti_scan *s, const char *rule, size_t off, size_t end)
+{
+	if (s->best_score < DET_SCORE_CRITICAL) {
+		s->best_score = DET_SCORE_CRITICAL;
+		s->best_points = SSTI_CRIT;
+		s->best_rule = rule;
+		s->best_off = off;
+		s->best_end = end;
+	}
+}
+
+/* The template-polyglot probe (${{<%[%'"}}%\.): openers of three or more
+ * engines within a few bytes. Text never packs them like that. Keeps the
+ * last offset of each opener kind. */
+static void ssti_polyglot(ssti_scan *s)
+{
+	static const char pairs[][3] = { "${", "{{", "#{", "<%", "[%", "{%", "*{", "@(" };
+	enum { NK = sizeof(pairs) / sizeof(pairs[0]), WIN = 16 };
+	size_t last[NK];
+	for (size_t k = 0; k < NK; k++)
+		last[k] = (size_t)-1;
+	for (size_t i = 0; i + 1 < s->len; i++) {
+		for (size_t k = 0; k < NK; k++) {
+			if (s->v[i] != pairs[k][0] || s->v[i + 1] != pairs[k][1])
+				continue;
+			last[k] = i;
+			unsigned near = 0;
+			size_t first = i;
+			for (size_t m = 0; m < NK; m++)
+				if (last[m] != (size_t)-1 && last[m] + WIN >= i) {
+					near++;
+					if (last[m] < first)
+						first = last[m];
+				}
+			if (near >= 3) {
+				ssti_found(s, "ssti.polyglot: delimiters of several template engines together",
+					   first, i + 2);
+				return;
+			}
+		}
+	}
+}
+
+/* Python's sandbox escape starts from a literal: ''.__class__, ().__class__,
+ * [].__class__. At i outside any region; returns true when it is one. */
+static bool ssti_literal_dunder(const ssti_scan *s, size_t i)
+{
+	const char *v = s->v;
+	if (i + 5 >= s->len)
+		return false;
+	char a = v[i], b = v[i + 1];
+	if (!((a == '\'' && b == '\'') || (a == '"' && b == '"') || (a == '(' && b == ')') ||
+	      (a == '[' && b == ']')))
+		return false;
+	if (v[i + 2] != '.' || v[i + 3] != '_' || v[i + 4] != '_')
+		return false;
+	size_t k = i + 3;
+	while (k < s->len && ssti_ident_char((unsigned char)v[k]) && k - i < 40)
+		k++;
+	return ssti_name_class(v + i + 3, k - i - 3) == N_STRONG;
+}
+
+static void ssti_scan_value(ssti_scan *s)
+{
+	const char *v = s->v;
+	size_t i = 0;
+	ssti_polyglot(s);
+	if (s->best_score == DET_SCORE_CRITICAL)
+		return;
+	while (i < s->len) {
+		ssti_region nr;
+		size_t w = ssti_opener(s, i, s->in_region, &nr);
+		if (w) {
+			if (s->in_region)
+				ssti_finish(s, i, false);
+			s->r = nr;
+			s->in_region = true;
+			i += w;
+			continue;
+		}
+		if (!s->in_region) {
+			if (ssti_literal_dunder(s, i)) {
+				ssti_found(s, "ssti.python_escape: dunder traversal from a literal", i,
+					   i + 5);
+				return;
+			}
+			i++;
+			continue;
+		}
+		size_t cw = ssti_closes(s, i);
+		if (cw) {
+			ssti_finish(s, i + cw, true);
+			i += cw;
+			if (s->best_score == DET_SCORE_CRITICAL)
+				return;
+			continue;
+		}
+		ssti_region *r = &s->r;
+		unsigned char c = (unsigned char)v[i];
+		if (ssti_space(c)) {
+			i++;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			/* template code is text: a control byte means binary data */
+			r->binary = true;
+			i++;
+			continue;
+		}
+		if (ssti_ident_start(c)) {
+			size_t k = i;
+			while (k < s->len && ssti_ident_char((unsigned char)v[k]))
+				k++;
+			ssti_ident(s, v + i, k - i, ssti_skip(s, k));
+			ssti_tok(r, T_IDENT, 0);
+			i = k;
+		} else if (c >= '0' && c <= '9') {
+			while (i < s->len && ((v[i] >= '0' && v[i] <= '9') || v[i] == '.'))
+				i++;
+			ssti_tok(r, T_NUM, 0);
+		} else if (c == '\'' || c == '"' || c == '`') {
+			size_t k = i + 1;
+			while (k < s->len && k - i < SSTI_STR_MAX && v[k] != (char)c && v[k] != '\n') {
+				if (v[k] == '\\' && k + 1 < s->len)
+					k++;
+				k++;
+			}
+			if (k < s->len && v[k] == (char)c) {
+				ssti_string(s, v + i + 1, k - i - 1);
+				/* `cmd` in ERB/Ruby runs a command */
+				if (c == '`' && r->kind != K_EXPR)
+					ssti_points(r, SSTI_CRIT);
+				ssti_tok(r, T_STR, 0);
+				i = k + 1;
+			} else {
+				ssti_tok(r, T_OTHER, (char)c);
+				i++;
+			}
+		} else {
+			enum ssti_tok t;
+			switch (c) {
+			case '.': t = T_DOT; break;
+			case '|': t = T_PIPE; break;
+			case '?': t = T_QMARK; break;
+			case '$': t = T_DOLLAR; break;
+			case '%': t = T_PERCENT; break;
+			case '(': case '[': case '{': t = T_OPEN; break;
+			case ')': case ']': case '}': t = T_CLOSE; break;
+			case '*': case '+': case '-': case '/': t = T_OP; break;
+			default: t = T_OTHER; break;
+			}
+			ssti_tok(r, t, (char)c);
+			i++;
+		}
+		if (r->points >= SSTI_CRIT && s->in_region) {
+			/* decided; the fragment ends where the region does, but
+			 * there is no need to lex further */
+			ssti_finish(s, i, false);
+			return;
+		}
+	}
+	if (s->in_region)
+		ssti_finish(s, s->len, false);
+}
+
+static int ssti_hex(char c)
+{
+	if (c >= '0' && c <= '9') return c - '0';
+	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+	return -1;
+}
+
+/* Headers (Referer is a URL) and cookies reach detectors as sent, and the
+ * application decodes them before a template sees them. Decode %XX once
+ * into `out` (at most `cap` bytes); returns the decoded length, or 0 when
+ * the value has no escape. */
+static size_t ssti_unescape(sk_slice v, char *out, size_t cap)
+{
+	size_t o = 0;
+	bool any = false;
+	for (size_t i = 0; i < v.len && o < cap; i++) {
+		if (v.p[i] == '%' && i + 2 < v.len && ssti_hex(v.p[i + 1]) >= 0 &&
+		    ssti_hex(v.p[i + 2]) >= 0) {
+			out[o++] = (char)(ssti_hex(v.p[i + 1]) * 16 + ssti_hex(v.p[i + 2]));
+			i += 2;
+			any = true;
+		} else {
+			out[o++] = v.p[i];
+		}
+	}
+	return any ? o : 0;
+}
+
+static void ssti_run(ssti_scan *s, const char *p, size_t len, int paranoia)
+{
+	memset(s, 0, sizeof(*s));
+	s->v = p;
+	s->len = len;
+	s->paranoia = paranoia;
+	ssti_scan_value(s);
+}
 
 int ssti_detect(const det_input *in, det_hit *hit)
 {
-	(void)in;
-	(void)hit;
-	return 0;
+	unsigned cl = in->classes;
+	/* Every delimiter needs a brace, '%' (<% %>), '(' (#set(, @()) or '[' or '<'. */
+	if (!(cl & (DC_BRACE | DC_PERCENT | DC_PAREN | DC_BRACKET | DC_LT)))
+		return 0;
+	if (!(cl & (DC_BRACE | DC_PERCENT | DC_HASH | DC_AT | DC_BRACKET)))
+		return 0;
+	ssti_scan s;
+	ssti_run(&s, in->value.p, in->value.len, in->paranoia);
+	if (s.best_score < DET_SCORE_CRITICAL && (in->loc == LOC_HEADER || in->loc == LOC_COOKIE) &&
+	    (cl & DC_PERCENT)) {
+		char buf[SSTI_DECODE_MAX];
+		size_t n = ssti_unescape(in->value, buf, sizeof(buf));
+		ssti_scan d;
+		if (n) {
+			ssti_run(&d, buf, n, in->paranoia);
+			if (d.best_rule && d.best_score > s.best_score) {
+				/* offsets are in the decoded copy: point at the value */
+				hit->rule = d.best_rule;
+				hit->score = d.best_score;
+				hit->off = 0;
+				hit->len = in->value.len;
+				return 1;
+			}
+		}
+	}
+	if (!s.best_rule)
+		return 0;
+	hit->rule = s.best_rule;
+	hit->score = s.best_score;
+	hit->off = s.best_off;
+	hit->len = s.best_end - s.best_off;
+	return 1;
 }
