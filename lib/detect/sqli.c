@@ -475,7 +475,9 @@ static void check_all(const sqli_stream *q, sqli_found *f)
 				found(f, "sqli.stacked: ;E (statement after a break)", DET_SCORE_CRITICAL, 1, i, i + 1);
 			break;
 		case 'k':
-			if (text_is(q, i, "INTO") && (text_is(q, i + 1, "OUTFILE") || text_is(q, i + 1, "DUMPFILE")))
+			if (text_is(q, i, "PROCEDURE") && text_is(q, i + 1, "ANALYSE"))
+				found(f, "sqli.recon: kk (PROCEDURE ANALYSE)", DET_SCORE_CRITICAL, 1, i, i + 1);
+			else if (text_is(q, i, "INTO") && (text_is(q, i + 1, "OUTFILE") || text_is(q, i + 1, "DUMPFILE")))
 				found(f, "sqli.oob: kk (INTO OUTFILE/DUMPFILE)", DET_SCORE_CRITICAL, 1, i, i + 1);
 			else if (text_is(q, i, "PROGRAM") && i > 0 && (text_is(q, i - 1, "TO") || text_is(q, i - 1, "FROM")) &&
 				 ty(q, i + 1) == 's')
@@ -525,6 +527,16 @@ static void fill(sqli_stream *q, sk_slice v, sql_ctx ctx)
 		if (q->n > 0 && q->t[q->n - 1].type == 'c' && (q->t[q->n - 1].flags & SQL_T_BLOCK) &&
 		    !(q->t[q->n - 1].flags & SQL_T_UNTERMINATED))
 			q->n--;
+		/* "+union+select+": a '+' glued to a keyword is a query-string
+		 * space that was not decoded, not an addition. */
+		if (q->n > 0 && q->t[q->n - 1].type == 'o' && q->t[q->n - 1].len == 1 &&
+		    q->s[q->t[q->n - 1].off] == '+' && q->t[q->n - 1].off + 1 == t.off) {
+			char pt = q->n > 1 ? q->t[q->n - 2].type : 0;
+			int kw_next = t.type == 'U' || t.type == 'E' || t.type == '&' || t.type == 'k';
+			int kw_prev = pt == 'U' || pt == 'E' || pt == '&' || pt == 'k';
+			if (kw_next || (kw_prev && q->t[q->n - 2].off + q->t[q->n - 2].len == q->t[q->n - 1].off))
+				q->n--;
+		}
 		q->t[q->n++] = t;
 	}
 	/* Where does the value leave its context? */
@@ -567,9 +579,6 @@ static void fill(sqli_stream *q, sk_slice v, sql_ctx ctx)
 
 static int sqli_one(const det_input *in, unsigned cl, det_hit *hit)
 {
-	int bare = (cl & DC_ALPHA) && (cl & SQLI_SEPARATORS);
-	if (!bare && !(cl & (DC_SQUOTE | DC_DQUOTE)))
-		return 0;
 	if (in->value.len == 0)
 		return 0;
 
@@ -579,7 +588,7 @@ static int sqli_one(const det_input *in, unsigned cl, det_hit *hit)
 	for (size_t c = 0; c < sizeof(order) / sizeof(order[0]); c++) {
 		sql_ctx ctx = order[c];
 		if ((ctx == SQL_CTX_SQUOTE && !(cl & DC_SQUOTE)) || (ctx == SQL_CTX_DQUOTE && !(cl & DC_DQUOTE)) ||
-		    (ctx == SQL_CTX_BARE && !(cl & DC_ALPHA)))
+		    (ctx == SQL_CTX_BARE && !(cl & (DC_ALPHA | DC_PIPE | DC_AMP))))
 			continue;
 		fill(&q, in->value, ctx);
 		sqli_found f = { 0 };
@@ -610,7 +619,10 @@ static int sqli_one(const det_input *in, unsigned cl, det_hit *hit)
 int sqli_detect(const det_input *in, det_hit *hit)
 {
 	unsigned cl = in->classes;
-	if (!(cl & (DC_SQUOTE | DC_DQUOTE)) && !((cl & DC_ALPHA) && (cl & SQLI_SEPARATORS)))
+	/* Every rule needs a quote to break out of, or a keyword with a
+	 * separator, or "||"/"&&" with a comparison ("1 || 1=1"). */
+	if (!(cl & (DC_SQUOTE | DC_DQUOTE)) && !((cl & DC_ALPHA) && (cl & SQLI_SEPARATORS)) &&
+	    !((cl & (DC_PIPE | DC_AMP)) && (cl & (DC_EQUALS | DC_LT | DC_GT))))
 		return 0;
 	if (sqli_one(in, cl, hit))
 		return 1;
