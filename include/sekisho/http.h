@@ -41,6 +41,7 @@ enum http_anomaly {
 	HTTP_AN_EXPECT_OTHER = 1u << 4,    /* Expect other than 100-continue */
 	HTTP_AN_HOP_BY_HOP_ABUSE = 1u << 5,/* Connection names an end-to-end header to strip */
 	HTTP_AN_MULTI_RANGE = 1u << 6,     /* Range with many or overlapping ranges */
+	HTTP_AN_BODY_ENCODED = 1u << 7,    /* Content-Encoding on the request body: cannot be inspected */
 };
 
 typedef struct http_request {
@@ -106,6 +107,8 @@ typedef struct chunked_state {
 	size_t line_len;     /* length of the current size or trailer line */
 	size_t trailer_len;  /* total trailer bytes */
 	unsigned digits;
+	char trailer_name[24]; /* start of the current trailer field name, lower-cased */
+	unsigned trailer_name_len;
 	bool done;
 } chunked_state;
 

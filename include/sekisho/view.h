@@ -28,6 +28,7 @@ typedef struct http_view {
 	size_t cap;
 	sk_slice path_normalised;/* decoded, dot segments resolved: for routing and exceptions */
 	uint32_t path_flags;
+	sk_slice body;           /* the body as inspected (decoded from chunked, capped) */
 	view_body_kind body_kind;
 	bool body_truncated;     /* the body was longer than the inspection limit */
 	bool body_error;         /* the body parser refused the body; see body_err */

@@ -37,6 +37,26 @@ static const char *const webdav_methods[] = { "PROPFIND", "PROPPATCH", "MKCOL", 
  * endpoints (DEBUG: ASP.NET) or tunnel (CONNECT): never for a web site. */
 static const char *const refused_methods[] = { "TRACE", "TRACK", "DEBUG", "CONNECT", NULL };
 
+/* A body that begins with a request line ("GET /admin HTTP/1.1") is the
+ * payload of a smuggling attempt: a server that ignores the framing we
+ * honoured would read it as a second request. */
+static bool body_is_request(sk_slice b)
+{
+	size_t i = 0;
+	while (i < b.len && (b.p[i] == '\r' || b.p[i] == '\n'))
+		i++;
+	size_t m = i;
+	while (i < b.len && i - m < 16 && b.p[i] >= 'A' && b.p[i] <= 'Z')
+		i++;
+	if (i == m || i >= b.len || b.p[i] != ' ')
+		return false;
+	size_t line_end = i;
+	while (line_end < b.len && line_end - i < 8192 && b.p[line_end] != '\n')
+		line_end++;
+	sk_slice line = sk_slice_make(b.p + i, line_end - i);
+	return sk_slice_find_ci(line, SK_LIT(" HTTP/1.")) >= 0 || sk_slice_find_ci(line, SK_LIT(" HTTP/2")) >= 0;
+}
+
 /* Overlong UTF-8 is an evasion when it hides ASCII inside otherwise UTF-8
  * or ASCII text ("..\xc0\xaf..\xc0\xaf"). In Shift_JIS or EUC-JP text the
  * same byte pairs are ordinary characters (EUC-JP C0 B9 is a kanji), and
@@ -76,6 +96,23 @@ void protocol_findings(const http_request *req, const http_view *v, int paranoia
 	if (req->anomalies & HTTP_AN_EXPECT_OTHER)
 		add(out, "protocol.expect: unknown expectation", DET_SCORE_WARNING, LOC_HEADER, SK_LIT("Expect"),
 		    SK_SLICE_NULL);
+
+	if (req->anomalies & HTTP_AN_MULTI_RANGE)
+		add(out, "protocol.range: many or overlapping ranges (amplification)", DET_SCORE_CRITICAL, LOC_HEADER,
+		    SK_LIT("Range"), SK_SLICE_NULL);
+	if ((req->anomalies & HTTP_AN_BODY_ENCODED) && v->body.len)
+		add(out, "protocol.body: compressed request body cannot be inspected", DET_SCORE_CRITICAL, LOC_HEADER,
+		    SK_LIT("Content-Encoding"), SK_SLICE_NULL);
+	static const char *const bodiless[] = { "GET", "HEAD", NULL };
+	if (method_is(req->method, bodiless) && req->chunked)
+		add(out, "protocol.smuggling: chunked body on GET/HEAD", DET_SCORE_CRITICAL, LOC_HEADER,
+		    SK_LIT("Transfer-Encoding"), SK_SLICE_NULL);
+	else if (method_is(req->method, bodiless) && v->body.len)
+		add(out, "protocol.body: GET/HEAD with a body", DET_SCORE_WARNING, LOC_BODY_RAW, SK_SLICE_NULL,
+		    SK_SLICE_NULL);
+	if (body_is_request(v->body))
+		add(out, "protocol.smuggling: the body is an HTTP request", DET_SCORE_CRITICAL, LOC_BODY_RAW,
+		    SK_SLICE_NULL, v->body);
 
 	if (v->body_error) {
 		/* A multipart body we cannot parse is where filters are evaded

@@ -6,11 +6,12 @@
  * "0x" or more than 16 hex digits, a bare LF, data not followed by CRLF,
  * control bytes in extensions or trailers.
  */
+#include <string.h>
+
 #include "sekisho/http.h"
 
 enum {
 	CS_SIZE = 0,  /* hex digits of the chunk size */
-	CS_BWS,       /* whitespace after the size, before ';' or CR */
 	CS_EXT,       /* chunk extensions up to CR */
 	CS_SIZE_LF,   /* LF after the size line's CR */
 	CS_DATA,
@@ -26,6 +27,21 @@ enum {
 /* Largest chunk size accepted: 2^60 bytes keeps every sum far from overflow. */
 #define CHUNK_SIZE_MAX (1ull << 60)
 #define TRAILER_MAX 8192
+
+/* Fields a trailer must not carry (RFC 9110 6.5.1): whoever merges
+ * trailers into the header section would reframe or reroute the message. */
+static bool trailer_forbidden(const char *name, unsigned len)
+{
+	static const char *const forbidden[] = {
+		"content-length", "transfer-encoding", "host", "content-type", "content-encoding",
+		"content-range", "authorization", "cookie", "set-cookie", "expect", "connection",
+		"upgrade", "te", "trailer", "range", "x-forwarded-for", "forwarded",
+	};
+	for (size_t k = 0; k < sizeof(forbidden) / sizeof(forbidden[0]); k++)
+		if (strlen(forbidden[k]) == len && memcmp(forbidden[k], name, len) == 0)
+			return true;
+	return false;
+}
 
 static int hexval(unsigned char c)
 {
@@ -57,22 +73,19 @@ ssize_t chunked_parse(chunked_state *st, const char *in, size_t n, sk_slice *dat
 			}
 			if (st->digits == 0)
 				return sk_fail(err, "invalid chunk size", i, 400);
+			/* RFC 9112 allows whitespace before ';' (BWS), but parsers
+			 * disagree on "5 ;" and it has no legitimate sender:
+			 * refused like any other ambiguity. */
 			if (c == '\r')
 				st->state = CS_SIZE_LF;
 			else if (c == ';')
 				st->state = CS_EXT;
 			else if (c == ' ' || c == '\t')
-				st->state = CS_BWS;
+				return sk_fail(err, "whitespace after chunk size", i, 400);
 			else
 				return sk_fail(err, "invalid character after chunk size", i, 400);
 			break;
 		}
-		case CS_BWS:
-			if (c == ';')
-				st->state = CS_EXT;
-			else if (c != ' ' && c != '\t')
-				return sk_fail(err, "invalid chunk extension", i, 400);
-			break;
 		case CS_EXT:
 			if (c == '\r')
 				st->state = CS_SIZE_LF;
@@ -126,8 +139,18 @@ ssize_t chunked_parse(chunked_state *st, const char *in, size_t n, sk_slice *dat
 		case CS_TRAILER_LINE:
 			if (c == '\r') {
 				st->state = CS_TRAILER_LF;
+				st->trailer_name_len = 0;
 			} else if ((c < 0x20 && c != '\t') || c == 0x7f) {
 				return sk_fail(err, "control character in trailer", i, 400);
+			} else if (st->trailer_name_len != ~0u) {
+				if (c == ':') {
+					if (trailer_forbidden(st->trailer_name, st->trailer_name_len))
+						return sk_fail(err, "framing or routing field in trailer", i, 400);
+					st->trailer_name_len = ~0u; /* name done for this line */
+				} else if (st->trailer_name_len < sizeof(st->trailer_name)) {
+					st->trailer_name[st->trailer_name_len++] =
+						(char)((c >= 'A' && c <= 'Z') ? c | 0x20 : c);
+				}
 			}
 			if (++st->trailer_len > TRAILER_MAX)
 				return sk_fail(err, "trailer section too large", i, 431);
@@ -136,6 +159,7 @@ ssize_t chunked_parse(chunked_state *st, const char *in, size_t n, sk_slice *dat
 			if (c != '\n')
 				return sk_fail(err, "bare CR in trailer", i, 400);
 			st->state = CS_TRAILER;
+			st->trailer_name_len = 0;
 			break;
 		case CS_END_LF:
 			if (c != '\n')
@@ -148,7 +172,7 @@ ssize_t chunked_parse(chunked_state *st, const char *in, size_t n, sk_slice *dat
 		default:
 			return sk_fail(err, "chunked decoder in an invalid state", i, 500);
 		}
-		if (st->state == CS_SIZE || st->state == CS_BWS || st->state == CS_EXT) {
+		if (st->state == CS_SIZE || st->state == CS_EXT) {
 			if (++st->line_len > (lim ? lim->max_chunk_line : SK_DEFAULT_MAX_CHUNK_LINE))
 				return sk_fail(err, "chunk size line too long", i, 400);
 		}

@@ -177,6 +177,58 @@ static int parse_request_line(http_request *req, const char *buf, size_t pos, si
 	return sk_fail(err, "request-target must start with '/'", pos + t, 400);
 }
 
+/* Many ranges, or overlapping ones, make a server send a resource many
+ * times over (CVE-2011-3192 style amplification). Browsers and download
+ * managers ask for one range, a few at most. */
+#define RANGE_MAX_PARTS 8
+
+static bool range_is_abusive(sk_slice v)
+{
+	size_t parts = 1;
+	for (size_t i = 0; i < v.len; i++)
+		if (v.p[i] == ',')
+			parts++;
+	if (parts > RANGE_MAX_PARTS)
+		return true;
+	if (parts == 1)
+		return false;
+	/* A few ranges: refuse overlapping ones ("0-,5-0"). Parse starts/ends. */
+	const char *eq = memchr(v.p, '=', v.len);
+	if (!eq)
+		return false;
+	unsigned long long lo[RANGE_MAX_PARTS], hi[RANGE_MAX_PARTS];
+	size_t n = 0, i = (size_t)(eq - v.p) + 1;
+	while (i < v.len && n < RANGE_MAX_PARTS) {
+		size_t j = i;
+		while (j < v.len && v.p[j] != ',')
+			j++;
+		sk_slice r = sk_slice_trim_ows(sk_slice_make(v.p + i, j - i));
+		const char *dash = memchr(r.p, '-', r.len);
+		if (!dash)
+			return true;
+		sk_slice a = sk_slice_make(r.p, (size_t)(dash - r.p));
+		sk_slice b = sk_slice_make(dash + 1, r.len - a.len - 1);
+		if (a.len == 0) { /* suffix range: last N bytes */
+			lo[n] = ~0ull;
+			hi[n] = ~0ull;
+		} else {
+			if (!sk_slice_to_u64(a, ~0ull, &lo[n]))
+				return true;
+			hi[n] = ~0ull;
+			if (b.len && !sk_slice_to_u64(b, ~0ull, &hi[n]))
+				return true;
+			if (hi[n] < lo[n])
+				return true;
+		}
+		for (size_t k = 0; k < n; k++)
+			if (lo[n] != ~0ull && lo[k] != ~0ull && lo[n] <= hi[k] && lo[k] <= hi[n])
+				return true;
+		n++;
+		i = j + 1;
+	}
+	return false;
+}
+
 /* Apply what one header means for framing and connection handling. */
 static int note_header(http_request *req, const http_header *h, size_t off, sk_error *err)
 {
@@ -225,9 +277,17 @@ static int note_header(http_request *req, const http_header *h, size_t off, sk_e
 					req->anomalies |= HTTP_AN_HOP_BY_HOP_ABUSE;
 		}
 		break;
+	case 5:
+		if (sk_slice_eq_ci(n, SK_LIT("Range")) && range_is_abusive(h->value))
+			req->anomalies |= HTTP_AN_MULTI_RANGE;
+		break;
 	case 12:
 		if (sk_slice_eq_ci(n, SK_LIT("Content-Type")))
 			req->content_type = h->value;
+		break;
+	case 16:
+		if (sk_slice_eq_ci(n, SK_LIT("Content-Encoding")) && !sk_slice_eq_ci(h->value, SK_LIT("identity")))
+			req->anomalies |= HTTP_AN_BODY_ENCODED;
 		break;
 	case 14:
 		if (sk_slice_eq_ci(n, SK_LIT("Content-Length"))) {

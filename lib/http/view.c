@@ -250,6 +250,7 @@ int view_build(http_view *v, const http_request *req, sk_slice body, bool body_t
 	memset(v, 0, sizeof(*v));
 	v->max_targets = lim->max_targets;
 	v->body_truncated = body_truncated;
+	v->body = body;
 	struct emit_ctx e = { v, a, 0 };
 
 	int rc = add_simple(&e, LOC_METHOD, SK_SLICE_NULL, req->method, req->method, 0, err);

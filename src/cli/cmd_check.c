@@ -43,28 +43,61 @@ struct inspect_ctx {
 	http_limits lim;
 	arena *a;
 	http_header *hdrs;
+	http_header *hdrs2; /* for pipelined requests after the first */
 };
 
-/* Parse, build the view, inspect. Returns the verdict; `view_out` and
- * `req_out` are valid until the arena is reset (view only when parsed). */
+/* Bytes after a request are the next pipelined request; a proxy would
+ * serve them too, so they are inspected as well (a smuggled request must not
+ * hide behind a benign one). Bounded: a file of a thousand requests is not
+ * a single request to check. */
+#define CHECK_MAX_PIPELINED 16
+
+static void merge_verdict(verdict *into, const verdict *from)
+{
+	for (size_t i = 0; i < from->nmatches; i++)
+		verdict_add(into, &from->matches[i]);
+	into->nfound += from->nfound - from->nmatches;
+	into->block = into->block || from->block;
+}
+
+/* Parse, build the view, inspect: the first request in `buf` and any
+ * pipelined after it. Returns true if the first request parsed; `req` and
+ * `view` describe it and stay valid until the arena is reset. */
 static bool inspect_bytes(struct inspect_ctx *c, const char *buf, size_t len, verdict *v, http_request *req,
 			  http_view *view)
 {
-	sk_slice body;
-	bool truncated;
-	size_t consumed;
-	sk_error err = { 0 };
-	if (http_read_request(buf, len, req, c->hdrs, c->lim.max_headers, c->a, &c->lim, &body, &truncated,
-			      &consumed, &err) != SK_OK) {
-		engine_verdict_malformed(v, &err);
-		return false;
+	size_t pos = 0;
+	bool first_ok = false;
+	for (int n = 0; n < CHECK_MAX_PIPELINED && pos < len; n++) {
+		sk_slice body;
+		bool truncated;
+		size_t consumed = len - pos;
+		sk_error err = { 0 };
+		verdict one;
+		http_request r2;
+		http_view v2;
+		http_request *rq = n == 0 ? req : &r2;
+		http_view *vw = n == 0 ? view : &v2;
+		if (http_read_request(buf + pos, len - pos, rq, n == 0 ? c->hdrs : c->hdrs2, c->lim.max_headers, c->a,
+				      &c->lim, &body, &truncated, &consumed, &err) != SK_OK ||
+		    view_build(vw, rq, body, truncated, c->a, &c->lim, &err) != SK_OK) {
+			err.offset += pos;
+			engine_verdict_malformed(&one, &err);
+			consumed = len - pos;
+		} else {
+			engine_inspect(c->eng, c->scratch, rq, vw, NULL, c->a, &one);
+			first_ok = first_ok || n == 0;
+		}
+		if (n == 0)
+			*v = one;
+		else
+			merge_verdict(v, &one);
+		pos += consumed;
+		/* Stray line breaks between requests are tolerated by servers. */
+		while (pos < len && (buf[pos] == '\r' || buf[pos] == '\n'))
+			pos++;
 	}
-	if (view_build(view, req, body, truncated, c->a, &c->lim, &err) != SK_OK) {
-		engine_verdict_malformed(v, &err);
-		return false;
-	}
-	engine_inspect(c->eng, c->scratch, req, view, NULL, c->a, v);
-	return true;
+	return first_ok;
 }
 
 static int check_one(struct inspect_ctx *c, const char *path, bool show_view)
@@ -352,8 +385,9 @@ int cmd_check(int argc, char **argv)
 	c.scratch = c.eng ? engine_scratch_new(c.eng) : NULL;
 	c.a = arena_new(c.lim.max_arena);
 	c.hdrs = calloc(c.lim.max_headers, sizeof(*c.hdrs));
+	c.hdrs2 = calloc(c.lim.max_headers, sizeof(*c.hdrs2));
 	int rc = 2;
-	if (!c.eng || !c.scratch || !c.a || !c.hdrs)
+	if (!c.eng || !c.scratch || !c.a || !c.hdrs || !c.hdrs2)
 		fprintf(stderr, "sekisho check: out of memory\n");
 	else if (corpus)
 		rc = check_corpus(&c, corpus, cfg.paranoia, show_misses, show_fp);
@@ -364,5 +398,6 @@ int cmd_check(int argc, char **argv)
 	ruleset_free(rules);
 	arena_free(c.a);
 	free(c.hdrs);
+	free(c.hdrs2);
 	return rc;
 }

@@ -142,6 +142,13 @@ static void test_anomalies(void)
 	CHECK(parse_whole(r, sizeof(r) - 1, &req, h, &err) > 0);
 	CHECK(req.anomalies & HTTP_AN_UPGRADE_H2C);
 	CHECK(req.anomalies & HTTP_AN_HOP_BY_HOP_ABUSE);
+	const char rr[] = "GET / HTTP/1.1\r\nHost: a\r\nRange: bytes=0-10,5-20\r\nContent-Encoding: gzip\r\n\r\n";
+	CHECK(parse_whole(rr, sizeof(rr) - 1, &req, h, &err) > 0);
+	CHECK(req.anomalies & HTTP_AN_MULTI_RANGE);
+	CHECK(req.anomalies & HTTP_AN_BODY_ENCODED);
+	const char ok_range[] = "GET / HTTP/1.1\r\nHost: a\r\nRange: bytes=0-99, 200-299\r\n\r\n";
+	CHECK(parse_whole(ok_range, sizeof(ok_range) - 1, &req, h, &err) > 0);
+	CHECK(!(req.anomalies & HTTP_AN_MULTI_RANGE));
 	const char r10[] = "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
 	CHECK(parse_whole(r10, sizeof(r10) - 1, &req, h, &err) > 0);
 	CHECK(req.keep_alive);
