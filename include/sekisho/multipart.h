@@ -68,7 +68,6 @@ typedef struct multipart_state {
 	/* scratch: the current header line, then the current part's content */
 	char *buf;
 	size_t len, cap;
-	size_t total; /* content bytes of this part, kept or not */
 
 	/* the current part */
 	sk_slice name, filename, filename_star;

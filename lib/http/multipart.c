@@ -101,6 +101,25 @@ static bool mp_looks_binary(sk_slice v)
 	return ctl * 10 > v.len;
 }
 
+static bool mp_has_high(sk_slice v)
+{
+	unsigned char any = 0;
+	for (size_t i = 0; i < v.len; i++)
+		any |= (unsigned char)v.p[i];
+	return any & 0x80;
+}
+
+/* Flags of file content. UTF-8 facts are noise for binary data (images,
+ * archives) and the costliest scan here, so binary content gets only the
+ * byte facts and TF_HIGH_BYTES. */
+static uint32_t mp_file_flags(sk_slice v)
+{
+	uint32_t f = byte_flags(v);
+	if ((f & TF_NUL) || ((f & TF_CTL) && mp_looks_binary(v)))
+		return f | TF_BINARY | (mp_has_high(v) ? TF_HIGH_BYTES : 0);
+	return f | utf8_flags(v);
+}
+
 /* ---- boundary from Content-Type ---- */
 
 /* Check an extracted boundary against RFC 2046 5.1.1. */
@@ -275,10 +294,10 @@ static int mp_reserve(multipart_state *st, size_t need)
 	return SK_OK;
 }
 
-/* Append content bytes; past max_inspect they are counted, not kept. */
+/* Append content bytes; past max_inspect they are dropped and the part is
+ * marked truncated. */
 static int mp_content(multipart_state *st, const char *p, size_t n)
 {
-	st->total += n;
 	if (st->len >= st->max_inspect) {
 		if (n)
 			st->seen |= MP_TRUNCATED;
@@ -488,7 +507,6 @@ static int mp_headers_done(multipart_state *st)
 			return SK_ERR;
 	}
 	st->len = 0;
-	st->total = 0;
 	st->state = MP_CONTENT;
 	return SK_OK;
 }
@@ -505,12 +523,10 @@ static int mp_part_done(multipart_state *st, uint32_t extra)
 		st->cap -= st->len;
 		st->len = 0;
 	}
-	uint32_t flags = extra | mp_value_flags(v);
+	bool file = st->seen & (MP_SEEN_FILENAME | MP_SEEN_FILENAME_STAR);
+	uint32_t flags = extra | (file ? mp_file_flags(v) : mp_value_flags(v));
 	if (st->seen & MP_TRUNCATED)
 		flags |= TF_TRUNCATED;
-	bool file = st->seen & (MP_SEEN_FILENAME | MP_SEEN_FILENAME_STAR);
-	if (file && mp_looks_binary(v))
-		flags |= TF_BINARY;
 	return mp_emit(st, file ? LOC_MULTIPART_FILE : LOC_MULTIPART_FIELD, st->name, v, v, flags);
 }
 
@@ -522,7 +538,6 @@ static int mp_part_start(multipart_state *st)
 	st->seen = 0;
 	st->headers = 0;
 	st->len = 0;
-	st->total = 0;
 	st->name = st->filename = st->filename_star = SK_SLICE_NULL;
 	st->state = MP_HEADER;
 	return SK_OK;

@@ -533,6 +533,38 @@ static void test_api_edges(void)
 	CHECK_INT(multipart_feed(&st, body, sizeof(body) - 1, &err), SK_ERR);
 	CHECK_INT(err.status, 431);
 
+	/* headers per part: at the limit fine, past it 431 */
+	http_limits_default(&lim);
+	lim.max_headers = 2;
+	arena_reset(a);
+	multipart_init(&st, SK_LIT("b"), a, &lim, on_target, &g_c);
+	CHECK_INT(multipart_feed(&st, body, sizeof(body) - 1, &err), SK_OK);
+	CHECK_INT(multipart_finish(&st, &err), SK_OK);
+	lim.max_headers = 1;
+	arena_reset(a);
+	multipart_init(&st, SK_LIT("b"), a, &lim, on_target, &g_c);
+	CHECK_INT(multipart_feed(&st, body, sizeof(body) - 1, &err), SK_ERR);
+	CHECK_INT(err.status, 431);
+	CHECK(strcmp(err.rule, "too many headers in a multipart part") == 0);
+
+	/* inspection limit exactly at the content length: not truncated; one
+	 * byte less: truncated, whatever the chunking */
+	http_limits_default(&lim);
+	lim.max_body_inspect = 1;
+	arena_reset(a);
+	strbuf r = parse_whole(SK_LIT("b"), body, sizeof(body) - 1, &lim, 0, &g_c, a);
+	CHECK_MEM(r.p, r.len, "OK:header:X-A=1;field:a=1");
+	free(r.p);
+	CHECK(!(g_c.t[1].flags & TF_TRUNCATED));
+	lim.max_body_inspect = 0;
+	for (size_t cut = 0; cut < sizeof(body) - 1; cut++) {
+		arena_reset(a);
+		r = parse_split(SK_LIT("b"), body, sizeof(body) - 1, &cut, 1, &lim, 0, &g_c, a);
+		CHECK_MEM(r.p, r.len, "OK:header:X-A=1;field:a=");
+		free(r.p);
+		CHECK(g_c.t[1].flags & TF_TRUNCATED);
+	}
+
 	/* a tiny arena: 413, no crash */
 	arena *tiny = arena_new(64);
 	multipart_init(&st, SK_LIT("b"), tiny, NULL, on_target, &g_c);
