@@ -36,6 +36,7 @@ typedef struct xss_ctx {
 	det_hit best;
 	size_t base;   /* offset of the scanned view within in->value */
 	size_t vlen;   /* length of in->value, to clamp fragments */
+	bool inner_used; /* the one "markup inside a name" rescan of this pass is spent */
 } xss_ctx;
 
 static bool xss_done(const xss_ctx *c)
@@ -294,8 +295,9 @@ static size_t dec_js(char *s, size_t n)
 				cp = cp * 8 + (unsigned)(s[k++] - '0');
 		}
 		if (k == 0) {
-			/* "\c" is just c inside a JS string */
-			s[o++] = (char)e;
+			/* control escapes; any other "\c" is just c inside a JS string */
+			s[o++] = e == 'r' ? '\r' : e == 'n' ? '\n' : e == 't' ? '\t' : e == 'b' ? '\b' :
+				 e == 'f' ? '\f' : e == 'v' ? '\v' : (char)e;
 			i += 2;
 			continue;
 		}
@@ -358,7 +360,8 @@ static const char *const js_danger[] = {
 static bool is_probe_sink(const char *s, size_t n)
 {
 	return (n == 5 && memcmp(s, "alert", 5) == 0) || (n == 6 && memcmp(s, "prompt", 6) == 0) ||
-	       (n == 7 && memcmp(s, "confirm", 7) == 0) || (n == 4 && memcmp(s, "eval", 4) == 0);
+	       (n == 7 && memcmp(s, "confirm", 7) == 0) || (n == 4 && memcmp(s, "eval", 4) == 0) ||
+	       (n == 10 && memcmp(s, "setTimeout", 10) == 0) || (n == 11 && memcmp(s, "setInterval", 11) == 0);
 }
 
 static bool js_keyword_call(const char *s, size_t n)
@@ -444,6 +447,8 @@ static int url_kind(char *s, size_t n, size_t *body)
 			*body = i + strlen(script_schemes[k]); /* checksrc: literal */
 			return URL_SCRIPT;
 		}
+	if (has_prefix_ci(s + i, n - i, "mhtml:"))
+		return URL_DATA_ACTIVE;
 	if (has_prefix_ci(s + i, n - i, "data:")) {
 		static const char *const active[] = { "text/html", "image/svg+xml", "text/xml", "application/xml",
 						      "application/xhtml+xml", "text/javascript",
@@ -464,7 +469,7 @@ static int url_kind(char *s, size_t n, size_t *body)
 
 enum tag_kind {
 	TAG_OTHER, TAG_SCRIPT, TAG_STYLE, TAG_PLUGIN, TAG_BASE, TAG_META, TAG_SVG, TAG_LINK,
-	TAG_FRAME, TAG_IMPORT,
+	TAG_FRAME, TAG_IMPORT, TAG_ANIMATE,
 };
 
 static enum tag_kind tag_kind(sk_slice name)
@@ -477,7 +482,9 @@ static enum tag_kind tag_kind(sk_slice name)
 		{ "embed", TAG_PLUGIN },  { "applet", TAG_PLUGIN }, { "base", TAG_BASE },
 		{ "meta", TAG_META },     { "svg", TAG_SVG },       { "math", TAG_SVG },
 		{ "link", TAG_LINK },     { "iframe", TAG_FRAME },  { "frame", TAG_FRAME },
-		{ "import", TAG_IMPORT },
+		{ "import", TAG_IMPORT }, { "xml", TAG_PLUGIN },     { "layer", TAG_PLUGIN },
+		{ "ilayer", TAG_PLUGIN }, { "set", TAG_ANIMATE },   { "animate", TAG_ANIMATE },
+		{ "t:set", TAG_ANIMATE }, { "t:animate", TAG_ANIMATE },
 	};
 	for (size_t k = 0; k < sizeof(tags) / sizeof(tags[0]); k++)
 		if (html_name_is(name, tags[k].name))
@@ -499,7 +506,7 @@ static const char *const handlers[] = {
 	"datasetcomplete", "dblclick", "deactivate", "devicemotion", "deviceorientation", "drag",
 	"dragend", "dragenter", "dragexit", "dragleave", "dragover", "dragstart", "drop",
 	"durationchange", "emptied", "end", "ended", "error", "errorupdate", "filterchange",
-	"finish", "focus", "focusin", "focusout", "formdata", "fullscreenchange",
+	"finish", "focus", "focusin", "focusout", "formchange", "formdata", "forminput", "fullscreenchange",
 	"fullscreenerror", "gotpointercapture", "hashchange", "help", "input", "invalid",
 	"keydown", "keypress", "keyup", "languagechange", "layoutcomplete", "load", "loadeddata",
 	"loadedmetadata", "loadend", "loadstart", "losecapture", "lostpointercapture", "message",
@@ -547,14 +554,20 @@ static int handler_name(sk_slice n)
 {
 	if (n.len < 4 || lower((unsigned char)n.p[0]) != 'o' || lower((unsigned char)n.p[1]) != 'n')
 		return 0;
-	for (size_t i = 2; i < n.len; i++)
-		if (!is_alpha((unsigned char)n.p[i]))
+	size_t e = 2;
+	while (e < n.len && is_alpha((unsigned char)n.p[e]))
+		e++;
+	if (e == 2)
+		return 0;
+	/* "onload!#$%&()*~+-_.,:;?@[" : old parsers stopped the name at the
+	 * first non-letter; a known name followed by junk counts as that name */
+	for (size_t i = e; i < n.len; i++)
+		if (is_alnum((unsigned char)n.p[i]))
 			return 0;
-	struct name_key key = { n.p + 2, n.len - 2 };
-	return bsearch(&key, handlers, sizeof(handlers) / sizeof(handlers[0]), sizeof(handlers[0]),
-		       handler_cmp)
-		       ? 2
-		       : 1;
+	struct name_key key = { n.p + 2, e - 2 };
+	if (bsearch(&key, handlers, sizeof(handlers) / sizeof(handlers[0]), sizeof(handlers[0]), handler_cmp))
+		return 2;
+	return e == n.len ? 1 : 0;
 }
 
 static bool is_url_attr(sk_slice n)
@@ -586,15 +599,73 @@ typedef struct tag_info {
 	size_t off;         /* '<' of the tag */
 	bool lower_name;    /* written in lower case (obfuscation mixes case) */
 	bool has_src, src_tidy, all_quoted, meta_active, base_href;
+	bool anim_target; /* <set>/<animate> aimed at a handler, href or innerHTML */
 } tag_info;
+
+static void scan_html(xss_ctx *c, sk_slice v, html_start start, unsigned flags, bool nested);
+static size_t probe_call_at(sk_slice v, size_t i);
 
 /* Judge one attribute. `t` may be NULL for attributes that a breakout
  * placed into the surrounding tag. */
-static void check_attr(xss_ctx *c, tag_info *t, const html_token *a, bool breakout)
+static void check_attr(xss_ctx *c, tag_info *t, const html_token *a, bool breakout, sk_slice v, bool nested)
 {
 	char buf[XSS_DEC_MAX];
 	size_t off = a->off, len = a->len;
 	int h = handler_name(a->name);
+	html_token alt;
+
+	/* markup inside an attribute value or name ("<a href='<script>..'",
+	 * "<b <script>") is what filter-confusion vectors hide; look at it
+	 * once, without going deeper */
+	if (!nested) {
+		const char *lt = memchr(a->name.p, '<', a->name.len);
+		sk_slice inner = SK_SLICE_NULL;
+		if (lt)
+			inner = sk_slice_make(lt, (size_t)(v.p + v.len - lt));
+		else if (a->has_value && memchr(a->value.p, '<', a->value.len))
+			inner = a->value;
+		/* a name rescan runs to the end of the view: once per pass, to
+		 * stay linear; values are disjoint, each may be rescanned */
+		if (inner.len && (!lt || !c->inner_used)) {
+			size_t save = c->base;
+			if (lt)
+				c->inner_used = true;
+			c->base += (size_t)(inner.p - v.p);
+			scan_html(c, inner, HTML_START_DATA, 0, true);
+			c->base = save;
+			if (xss_done(c))
+				return;
+		}
+	}
+	/* "SRC= onmouseover=alert(1)": an unquoted value that is itself a
+	 * handler assignment (old IE re-read it as an attribute) */
+	if (!h && a->has_value && a->quote == 0) {
+		const char *eq = memchr(a->value.p, '=', a->value.len);
+		if (eq && handler_name(sk_slice_make(a->value.p, (size_t)(eq - a->value.p))) == 2) {
+			alt = *a;
+			alt.name = sk_slice_make(a->value.p, (size_t)(eq - a->value.p));
+			alt.value = sk_slice_make(eq + 1, a->value.len - alt.name.len - 1);
+			a = &alt;
+			h = 2;
+		}
+	}
+	if (t && t->kind == TAG_ANIMATE && html_name_is(a->name, "attributename")) {
+		size_t n = dec_entities(a->value, buf, sizeof(buf));
+		sk_slice an = sk_slice_make(buf, n);
+		t->anim_target = handler_name(an) != 0 || html_name_is(an, "href") ||
+				 html_name_is(an, "xlink:href") || html_name_is(an, "innerhtml") ||
+				 html_name_is(an, "outerhtml") || html_name_is(an, "src");
+		return;
+	}
+	if (t && t->anim_target && a->has_value &&
+	    (html_name_is(a->name, "to") || html_name_is(a->name, "values") || html_name_is(a->name, "from") ||
+	     html_name_is(a->name, "by"))) {
+		size_t n = dec_entities(a->value, buf, sizeof(buf));
+		if (memchr(buf, '<', n) || js_strength(buf, n) == 2) {
+			xss_report(c, DET_SCORE_CRITICAL, "xss.animate: animation sets a handler, link or markup", off, len);
+			return;
+		}
+	}
 
 	if (t && a->has_value && a->quote == 0 && a->value.len > 0)
 		t->all_quoted = false;
@@ -625,6 +696,15 @@ static void check_attr(xss_ctx *c, tag_info *t, const html_token *a, bool breako
 	if (!a->has_value || a->value.len == 0)
 		return;
 
+	/* Netscape JavaScript entities: &{code}; */
+	const char *je = memmem(a->value.p, a->value.len, "&{", 2);
+	if (je) {
+		size_t jn = a->value.len - (size_t)(je - a->value.p) - 2;
+		if (js_strength(je + 2, jn) == 2) {
+			xss_report(c, DET_SCORE_CRITICAL, "xss.handler: JavaScript entity in an attribute", off, len);
+			return;
+		}
+	}
 	if (html_name_is(a->name, "style")) {
 		size_t n = dec_entities(a->value, buf, sizeof(buf));
 		n = dec_css(buf, n);
@@ -678,7 +758,7 @@ static void check_attr(xss_ctx *c, tag_info *t, const html_token *a, bool breako
 		/* what a code snippet shows: src="https://host/x.js" or a path */
 		t->src_tidy = a->quote == '"' && k == URL_PLAIN &&
 			      (has_prefix_ci(buf, n, "https://") || has_prefix_ci(buf, n, "http://") ||
-			       (n > 1 && buf[0] == '/' && buf[1] != '/') || (n > 0 && is_alnum((unsigned char)buf[0])));
+			       (n > 1 && buf[0] == '/' && buf[1] != '/' && buf[1] != '\\') || (n > 0 && is_alnum((unsigned char)buf[0])));
 	}
 	if (t->kind == TAG_BASE && html_name_is(a->name, "href"))
 		t->base_href = true;
@@ -692,11 +772,14 @@ static void scan_html(xss_ctx *c, sk_slice v, html_start start, unsigned flags, 
 	html_token tok;
 	tag_info t;
 	bool in_tag = false, breakout = start != HTML_START_DATA, quote_seen = false;
+	sk_slice last_text = SK_SLICE_NULL;
 	enum { NONE, SCRIPT_BODY, STYLE_BODY } pending = NONE;
 	tag_info pend;
 
 	memset(&t, 0, sizeof(t));
 	memset(&pend, 0, sizeof(pend));
+	if (!nested)
+		c->inner_used = false;
 	html_lexer_init(&lx, v, start, flags);
 	while (!xss_done(c) && html_lexer_next(&lx, &tok) != HTML_TOK_EOF) {
 		/* content of a script or style element just opened */
@@ -744,6 +827,7 @@ static void scan_html(xss_ctx *c, sk_slice v, html_start start, unsigned flags, 
 		}
 		switch (tok.type) {
 		case HTML_TOK_TEXT:
+			last_text = tok.value;
 			if (memchr(tok.value.p, '"', tok.value.len) || memchr(tok.value.p, '\'', tok.value.len))
 				quote_seen = true;
 			break;
@@ -758,6 +842,15 @@ static void scan_html(xss_ctx *c, sk_slice v, html_start start, unsigned flags, 
 					t.lower_name = false;
 			in_tag = true;
 			breakout = false;
+			/* "<scr<script>ipt>": a tag hidden in a tag name */
+			const char *lt = memchr(tok.name.p, '<', tok.name.len);
+			if (lt && !nested && !c->inner_used) {
+				size_t save = c->base;
+				c->inner_used = true;
+				c->base += (size_t)(lt - v.p);
+				scan_html(c, sk_slice_make(lt, (size_t)(v.p + v.len - lt)), HTML_START_DATA, 0, true);
+				c->base = save;
+			}
 			if (t.kind == TAG_PLUGIN)
 				xss_report(c, DET_SCORE_CRITICAL, "xss.tag: plugin element (object/embed/applet)",
 					   tok.off, tok.len);
@@ -765,12 +858,15 @@ static void scan_html(xss_ctx *c, sk_slice v, html_start start, unsigned flags, 
 				/* foreign content: its own parsing rules, script and
 				 * animation elements, CDATA; never in sanitised rich text */
 				xss_report(c, DET_SCORE_CRITICAL, "xss.tag: svg/math element", tok.off, tok.len);
+			else if (t.kind == TAG_FRAME)
+				/* rich text embeds videos this way; only paranoia 3 cares */
+				xss_report(c, DET_SCORE_NOTICE, "xss.tag: frame element", tok.off, tok.len);
 			else if (t.kind == TAG_LINK || t.kind == TAG_IMPORT)
 				xss_report(c, DET_SCORE_WARNING, "xss.tag: link/import element", tok.off, tok.len);
 			break;
 		}
 		case HTML_TOK_ATTR:
-			check_attr(c, in_tag ? &t : NULL, &tok, breakout);
+			check_attr(c, in_tag ? &t : NULL, &tok, breakout, v, nested);
 			break;
 		case HTML_TOK_TAG_END:
 			if (in_tag && !tok.end_tag) {
@@ -779,8 +875,8 @@ static void scan_html(xss_ctx *c, sk_slice v, html_start start, unsigned flags, 
 					xss_report(c, t.meta_active ? DET_SCORE_CRITICAL : DET_SCORE_WARNING,
 						   "xss.tag: meta element", t.off, span);
 				else if (t.kind == TAG_BASE)
-					xss_report(c, t.base_href ? DET_SCORE_CRITICAL : DET_SCORE_WARNING,
-						   "xss.tag: base element", t.off, span);
+					/* any <base> changes where every relative URL of the page goes */
+					xss_report(c, DET_SCORE_CRITICAL, "xss.tag: base element", t.off, span);
 				else if (t.kind == TAG_SCRIPT || t.kind == TAG_STYLE) {
 					pend = t;
 					/* a quote before the tag means the value broke out of an attribute */
@@ -800,12 +896,24 @@ static void scan_html(xss_ctx *c, sk_slice v, html_start start, unsigned flags, 
 		case HTML_TOK_CLOSE_TAG:
 			memset(&t, 0, sizeof(t));
 			in_tag = true; /* attributes of end tags are judged too, they are never benign */
-			if (html_name_is(tok.name, "script"))
+			if (html_name_is(tok.name, "script")) {
+				/* "alert(1)</script>": code that ends the script it runs in */
+				for (size_t k = 0; k < last_text.len; k++)
+					if (is_alpha((unsigned char)last_text.p[k]) &&
+					    (k == 0 || !is_ident((unsigned char)last_text.p[k - 1])) &&
+					    probe_call_at(last_text, k)) {
+						xss_report(c, DET_SCORE_CRITICAL, "xss.script: script code closing a script element",
+							   (size_t)(last_text.p - v.p) + k, tok.off + tok.len - (size_t)(last_text.p - v.p) - k);
+						break;
+					}
 				xss_report(c, DET_SCORE_WARNING, "xss.script: closes a script element", tok.off, tok.len);
+			}
 			break;
 		case HTML_TOK_COMMENT:
-			/* <!--[if ...]> ... <![endif]-->: IE parsed the inside as markup */
-			if (!nested && tok.value.len > 3 && has_prefix_ci(tok.value.p, tok.value.len, "[if")) {
+			/* IE parsed the inside of <!--[if ...]> as markup, and markup in
+			 * a comment is what filter-confusion vectors ("<!--<img src=
+			 * '--><img onerror=..>") and comment injection points rely on */
+			if (!nested && memchr(tok.value.p, '<', tok.value.len)) {
 				size_t save = c->base;
 				c->base += (size_t)(tok.value.p - v.p);
 				scan_html(c, tok.value, HTML_START_DATA, flags, true);
@@ -943,31 +1051,66 @@ static size_t probe_call_at(sk_slice v, size_t i)
  * ';' follows, then a probe sink is called: "';alert(1)//", "'-alert(1)-'",
  * "\";alert('XSS');//", "'te' in alert('in') in 'xt'". Also a value that
  * is nothing but a probe call ("alert(1)", "prompt`1`;"). */
+/* v[e] is just after "sink(" or "sink`": the offset after the matching
+ * ')' or '`' (references such as &rpar; count), or 0 if it does not close
+ * within a short distance. */
+static size_t probe_call_end(sk_slice v, size_t e)
+{
+	size_t k = e;
+	int depth = 1;
+	unsigned close = v.p[e - 1] == '`' ? '`' : ')';
+	for (int steps = 0; k < v.len && steps < 512; steps++) {
+		unsigned cp = next_cp(v.p, v.len, &k);
+		if (close == '`' && cp == '`')
+			return k;
+		if (close == ')' && cp == '(')
+			depth++;
+		else if (close == ')' && cp == ')' && --depth == 0)
+			return k;
+	}
+	return 0;
+}
+
+/* After a call at v[k]: only ';', ')', quotes, commas, spaces, then the
+ * end of the value or a "//" comment that swallows the rest. */
+static bool terminal_tail(sk_slice v, size_t k, bool path)
+{
+	while (k < v.len && strchr(";)\"'{}>, \t\r\n", v.p[k]) && v.p[k] != '\0')
+		k++;
+	/* in a path the segment ends at '/' */
+	return k == v.len || (k + 1 < v.len && v.p[k] == '/' && v.p[k + 1] == '/') ||
+	       (path && k < v.len && v.p[k] == '/');
+}
+
+/* JavaScript string breakouts: a quote closes the string, an operator or
+ * ';' follows, then a probe sink is called: "';alert(1)//", "'-alert(1)-'",
+ * "\";alert('XSS');//", "'te' in alert('in') in 'xt'". And probe calls
+ * that end the value, at its start or after '=', '?', ';', '}', '/':
+ * "alert(1)", "prompt`1`;", "}alert(1);{//", "?x=alert(document.cookie)",
+ * "a;alert(1)//b", "alert&lpar;1&rpar;". */
 static void scan_js_breakout(xss_ctx *c, sk_slice v)
 {
-	size_t i = skip_space(v, 0, (size_t)-1);
-	size_t e = probe_call_at(v, i);
-	if (e) {
-		/* the whole value is the call: sink(args) [;] [//...] */
-		size_t depth = 1, k = e;
-		char close = v.p[e - 1] == '`' ? '`' : ')';
-		if (close == ')') {
-			while (k < v.len && depth > 0 && k - e < 256) {
-				if (v.p[k] == '(')
-					depth++;
-				else if (v.p[k] == ')' || (v.p[k] == '&' && has_prefix_ci(v.p + k, v.len - k, "&#41")))
-					depth--;
-				k++;
-			}
-		} else {
-			const char *q = memchr(v.p + e, '`', v.len - e);
-			depth = q ? 0 : 1;
-			k = q ? (size_t)(q - v.p) + 1 : v.len;
+	size_t i = 0;
+	bool at_start = true;
+	for (; i < v.len && !xss_done(c); i++) {
+		unsigned char b = (unsigned char)v.p[i];
+		if (!is_alpha(b)) {
+			/* leading quotes and closers still count as the start */
+			if (at_start && !(is_space(b) || strchr("'\"`;)}\\-+", b)))
+				at_start = false;
+			continue;
 		}
-		while (k < v.len && v.p[k] != '/' && (v.p[k] == ';' || v.p[k] == ')' || is_space((unsigned char)v.p[k])))
-			k++;
-		if (depth == 0 && (k == v.len || (k + 1 < v.len && v.p[k] == '/' && v.p[k + 1] == '/')))
-			xss_report(c, DET_SCORE_CRITICAL, "xss.js: value is a probe call", i, k - i);
+		unsigned char pb = i > 0 ? (unsigned char)v.p[i - 1] : ' ';
+		bool lead = at_start || strchr("=?&;}/#", pb);
+		at_start = false;
+		if (!lead || pb == '\0')
+			continue;
+		size_t e = probe_call_at(v, i);
+		if (!e)
+			continue;
+		size_t k = probe_call_end(v, e);
+		if (k && terminal_tail(v, k, c->in->loc == LOC_PATH))
+			xss_report(c, DET_SCORE_CRITICAL, "xss.js: probe call ends the value", i, k - i);
 		else
 			xss_report(c, DET_SCORE_WARNING, "xss.js: probe call", i, e - i);
 	}
@@ -1066,9 +1209,11 @@ static void analyze(xss_ctx *c, sk_slice v, bool decoded);
  * script or JSON layer unescapes it: analyse the unescaped head too. */
 static void scan_js_escaped(xss_ctx *c, sk_slice v)
 {
-	if (!memmem(v.p, v.len, "\\x3", 3) && !memmem(v.p, v.len, "\\u00", 4) && !memmem(v.p, v.len, "\\74", 3) &&
-	    !memmem(v.p, v.len, "\\X3", 3) && !memmem(v.p, v.len, "\\U00", 4) && !memmem(v.p, v.len, "\\x0", 3) &&
-	    !memmem(v.p, v.len, "\\x2", 3))
+	bool any = false;
+	for (const char *b = memchr(v.p, '\\', v.len); b && !any;
+	     b = memchr(b + 1, '\\', v.len - (size_t)(b + 1 - v.p)))
+		any = b + 1 < v.p + v.len && strchr("xXuU01234567rntbfv", b[1]) && b[1] != '\0';
+	if (!any)
 		return;
 	char buf[XSS_DEC_MAX];
 	size_t n = v.len < sizeof(buf) ? v.len : sizeof(buf);
@@ -1114,6 +1259,84 @@ static void scan_header_decoded(xss_ctx *c, sk_slice v)
 		xss_report(c, sub.best.score, sub.best.rule, 0, v.len);
 }
 
+/* Character references outside markup ("&#97;lert(1)", "alert&lpar;1&rpar;")
+ * turn into code once the value lands in an attribute: analyse the head
+ * with references decoded, except those for '<' and '>' (escaped markup
+ * is how rich text shows code, and it stays text). Also catches CSS
+ * "x:expression(" written with references and comments. */
+static void scan_entity_view(xss_ctx *c, sk_slice v)
+{
+	char buf[XSS_DEC_MAX];
+	size_t i = 0, o = 0;
+	bool changed = false;
+	while (i < v.len && o + 4 <= sizeof(buf)) {
+		size_t at = i;
+		unsigned cp = next_cp(v.p, v.len, &i);
+		if (i - at > 1 && cp != '<' && cp != '>') {
+			changed = true;
+			o = put_cp(buf, o, sizeof(buf), cp);
+		} else {
+			memcpy(buf + o, v.p + at, i - at < sizeof(buf) - o ? i - at : sizeof(buf) - o);
+			o += i - at < sizeof(buf) - o ? i - at : sizeof(buf) - o;
+		}
+	}
+	if (changed) {
+		xss_ctx sub = *c;
+		sub.have = false;
+		sub.base = 0;
+		analyze(&sub, sk_slice_make(buf, o), true);
+		if (sub.have)
+			xss_report(c, sub.best.score, sub.best.rule, 0, v.len);
+	}
+}
+
+/* "xss:expression(alert(1))", with CSS comments and escapes undone. */
+static void scan_css_expression(xss_ctx *c, sk_slice v)
+{
+	char buf[XSS_DEC_MAX];
+	size_t n = v.len < sizeof(buf) ? v.len : sizeof(buf);
+	memcpy(buf, v.p, n);
+	n = dec_css(buf, n);
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] != ':')
+			continue;
+		size_t j = i + 1;
+		while (j < n && is_space((unsigned char)buf[j]))
+			j++;
+		if (has_prefix_ci(buf + j, n - j, "expression(")) {
+			xss_report(c, DET_SCORE_CRITICAL, "xss.style: CSS expression()", 0, v.len);
+			return;
+		}
+	}
+}
+
+/* Without markup, an attribute breakout needs "name=" where the name is
+ * a handler, a URL attribute, style or srcdoc: check that first (cheap,
+ * one pass) before tokenizing the value from four contexts. */
+static bool has_risky_assignment(sk_slice v)
+{
+	for (const char *e = memchr(v.p, '=', v.len); e; e = memchr(e + 1, '=', v.len - (size_t)(e + 1 - v.p))) {
+		const char *b = e;
+		while (b > v.p && e - b < 40 && (is_space((unsigned char)b[-1])))
+			b--;
+		const char *ne = b;
+		while (b > v.p && ne - b < 40 && (is_alnum((unsigned char)b[-1]) || b[-1] == ':' || b[-1] == '-'))
+			b--;
+		sk_slice n = sk_slice_make(b, (size_t)(ne - b));
+		if (handler_name(n) || is_url_attr(n) || html_name_is(n, "style") || html_name_is(n, "srcdoc") ||
+		    (n.len > 2 && lower((unsigned char)n.p[0]) == 'o' && lower((unsigned char)n.p[1]) == 'n'))
+			return true;
+	}
+	return false;
+}
+
+static bool has_probe_name(sk_slice v)
+{
+	return memmem(v.p, v.len, "alert", 5) || memmem(v.p, v.len, "prompt", 6) ||
+	       memmem(v.p, v.len, "confirm", 7) || memmem(v.p, v.len, "eval", 4) ||
+	       memmem(v.p, v.len, "setTimeout", 10) || memmem(v.p, v.len, "setInterval", 11);
+}
+
 static void analyze(xss_ctx *c, sk_slice v, bool decoded)
 {
 	unsigned cl = decoded ? det_classes(v) : c->in->classes;
@@ -1122,7 +1345,7 @@ static void analyze(xss_ctx *c, sk_slice v, bool decoded)
 		scan_html(c, v, HTML_START_DATA, 0, false);
 	if ((cl & DC_BACKTICK) && (cl & DC_LT) && !xss_done(c))
 		scan_html(c, v, HTML_START_DATA, HTML_LEX_BACKTICK_QUOTES, false);
-	if (cl & DC_EQUALS) {
+	if ((cl & DC_EQUALS) && ((cl & DC_LT) || has_risky_assignment(v))) {
 		/* the value pasted into a quoted or unquoted attribute value */
 		if ((cl & DC_DQUOTE) && !xss_done(c))
 			scan_html(c, v, HTML_START_VALUE_DQ, 0, false);
@@ -1132,20 +1355,30 @@ static void analyze(xss_ctx *c, sk_slice v, bool decoded)
 			scan_html(c, v, HTML_START_VALUE_BT, HTML_LEX_BACKTICK_QUOTES, false);
 		if ((cl & (DC_SPACE | DC_CTL)) && !xss_done(c))
 			scan_html(c, v, HTML_START_VALUE_UNQ, 0, false);
+		/* and pasted between the attributes of a tag */
+		if (!xss_done(c))
+			scan_html(c, v, HTML_START_ATTRS, 0, false);
 	}
 	if ((cl & (DC_COLON | DC_AMP)) && !xss_done(c)) {
-		scan_script_urls(c, v);
+		if ((cl & DC_AMP) || contains_ci(v.p, v.len, "script"))
+			scan_script_urls(c, v);
 		if (!xss_done(c))
 			scan_data_urls(c, v);
 	}
-	if ((cl & (DC_PAREN | DC_BACKTICK | DC_AMP)) && !xss_done(c))
+	if ((cl & (DC_PAREN | DC_BACKTICK | DC_AMP)) && !xss_done(c) && has_probe_name(v))
 		scan_js_breakout(c, v);
-	if ((cl & (DC_BRACE | DC_PAREN)) && !xss_done(c))
+	if ((cl & (DC_BRACE | DC_PAREN)) && !xss_done(c) &&
+	    (memmem(v.p, v.len, "{{", 2) || memmem(v.p, v.len, "constructor", 11) || memmem(v.p, v.len, "$eval", 5)))
 		scan_templates(c, v);
 	if ((cl & DC_PLUS) && (cl & DC_DASH) && !xss_done(c))
 		scan_utf7(c, v);
+	if ((cl & DC_COLON) && (cl & DC_PAREN) && !xss_done(c) &&
+	    ((cl & DC_BACKSLASH) || contains_ci(v.p, v.len, "ression")))
+		scan_css_expression(c, v);
 	if (!decoded && (cl & DC_BACKSLASH) && !xss_done(c))
 		scan_js_escaped(c, v);
+	if (!decoded && (cl & DC_AMP) && !xss_done(c))
+		scan_entity_view(c, v);
 	if (!decoded && (cl & DC_PERCENT) && c->in->loc == LOC_HEADER && !xss_done(c))
 		scan_header_decoded(c, v);
 }
