@@ -259,7 +259,8 @@ static int keys_add(json_state *st, const json_frame *f, const char *k, size_t n
 			/* Chains are newest first: older entries belong to enclosing objects. */
 			if (idx - 1 < f->key_base)
 				break;
-			if (e->hash == h && e->len == n && memcmp(st->keybytes.p + e->off, k, n) == 0)
+			if (e->hash == h && e->len == n &&
+			    (n == 0 || memcmp(st->keybytes.p + e->off, k, n) == 0))
 				return 1;
 			idx = e->next;
 		}
