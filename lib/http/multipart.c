@@ -198,6 +198,8 @@ static const char *mp_param(sk_slice s, size_t *i, sk_slice *name, sk_slice *val
 
 int multipart_boundary(sk_slice ct, sk_slice *boundary, sk_error *err)
 {
+	if (!ct.p)
+		return sk_fail(err, "Content-Type is not multipart/form-data", 0, 400);
 	size_t i = 0;
 	while (i < ct.len && mp_is_ows(ct.p[i]))
 		i++;

@@ -504,6 +504,9 @@ static void test_api_edges(void)
 	CHECK_INT(multipart_feed(&st, "x", 1, &err), SK_ERR);
 	CHECK_INT(multipart_finish(&st, &err), SK_ERR);
 
+	sk_slice b;
+	CHECK_INT(multipart_boundary(SK_SLICE_NULL, &b, &err), SK_ERR);
+
 	/* sticky error, consumer stop */
 	arena *a = arena_new(1 << 20);
 	static const char body[] = "--b\r\nContent-Disposition: form-data; name=\"a\"\r\nX-A: 1\r\n\r\n1\r\n--b--";
