@@ -83,6 +83,34 @@ static long deser_find(sk_slice v, const char *lit)
 	return sk_slice_find_ci(v, sk_slice_make(lit, strlen(lit)));
 }
 
+/* Case-sensitive search (type names and base64 are case-sensitive). */
+static long deser_find_cs(sk_slice v, const char *lit)
+{
+	const char *p = memmem(v.p, v.len, lit, strlen(lit));
+	return p ? (long)(p - v.p) : -1;
+}
+
+/* First occurrence of any name of `list` (case-sensitive), in one pass:
+ * a name is only compared where its first byte matches. Sets *len. */
+static long deser_find_list(sk_slice v, const char *const *list, size_t n, size_t *len)
+{
+	unsigned char first[256] = { 0 };
+	for (size_t k = 0; k < n; k++)
+		first[(unsigned char)list[k][0]] = 1;
+	for (size_t i = 0; i < v.len; i++) {
+		if (!first[(unsigned char)v.p[i]])
+			continue;
+		for (size_t k = 0; k < n; k++) {
+			size_t m = strlen(list[k]);
+			if (list[k][0] == v.p[i] && m <= v.len - i && memcmp(v.p + i, list[k], m) == 0) {
+				*len = m;
+				return (long)i;
+			}
+		}
+	}
+	return -1;
+}
+
 static int deser_hit(det_hit *hit, const char *rule, int score, size_t off, size_t len,
 		     size_t vlen)
 {
@@ -181,34 +209,33 @@ int deser_detect(const det_input *in, det_hit *hit)
 	if (cl & DC_ALPHA) {
 		long at;
 		/* base64 of AC ED 00 05, and of the .NET BinaryFormatter header */
-		if ((at = deser_find(v, "rO0AB")) >= 0 && deser_word_start(v, (size_t)at) &&
-		    memcmp(v.p + at, "rO0AB", 5) == 0)
+		if ((at = deser_find_cs(v, "rO0AB")) >= 0 && deser_word_start(v, (size_t)at))
 			return deser_hit(hit, "deser.java: base64 Java serialization stream",
 					 DET_SCORE_CRITICAL, (size_t)at, 5, v.len);
-		if ((at = deser_find(v, "H4sIAAAAAAAA")) >= 0 && in->paranoia >= 3)
+		if (in->paranoia >= 3 && (at = deser_find_cs(v, "H4sIAAAAAAAA")) >= 0)
 			return deser_hit(hit, "deser.gzip: base64 gzip blob", DET_SCORE_NOTICE,
 					 (size_t)at, 12, v.len);
-		if ((at = deser_find(v, "aced0005")) >= 0 && deser_word_start(v, (size_t)at))
+		if ((cl & DC_DIGIT) && (at = deser_find(v, "aced0005")) >= 0 && deser_word_start(v, (size_t)at))
 			return deser_hit(hit, "deser.java: hex Java serialization stream",
 					 DET_SCORE_CRITICAL, (size_t)at, 8, v.len);
-		if ((at = deser_find(v, "AAEAAAD/////")) >= 0 && memcmp(v.p + at, "AAEAAAD/////", 12) == 0)
+		if ((cl & DC_SLASH) && (at = deser_find_cs(v, "AAEAAAD/////")) >= 0)
 			return deser_hit(hit, "deser.dotnet: base64 BinaryFormatter stream",
 					 DET_SCORE_CRITICAL, (size_t)at, 12, v.len);
 		bool typed = (cl & DC_DOT) && (cl & (DC_DQUOTE | DC_LT | DC_BANG | DC_COLON | DC_SQUOTE));
-		for (size_t g = 0; typed && g < sizeof(deser_gadgets) / sizeof(deser_gadgets[0]); g++)
-			if ((at = deser_find(v, deser_gadgets[g])) >= 0)
-				return deser_hit(hit, "deser.gadget: known deserialization gadget type",
-						 DET_SCORE_CRITICAL, (size_t)at, strlen(deser_gadgets[g]),
-						 v.len);
+		size_t glen;
+		if (typed && (at = deser_find_list(v, deser_gadgets,
+						   sizeof(deser_gadgets) / sizeof(deser_gadgets[0]), &glen)) >= 0)
+			return deser_hit(hit, "deser.gadget: known deserialization gadget type",
+					 DET_SCORE_CRITICAL, (size_t)at, glen, v.len);
 	}
-	if (cl & DC_BANG)
-		for (size_t t = 0; t < sizeof(deser_yaml_tags) / sizeof(deser_yaml_tags[0]); t++) {
-			long at = deser_find(v, deser_yaml_tags[t]);
-			if (at >= 0)
-				return deser_hit(hit, "deser.yaml: YAML tag constructing arbitrary objects",
-						 DET_SCORE_CRITICAL, (size_t)at, strlen(deser_yaml_tags[t]),
-						 v.len);
-		}
+	if (cl & DC_BANG) {
+		size_t tlen;
+		long at = deser_find_list(v, deser_yaml_tags,
+					  sizeof(deser_yaml_tags) / sizeof(deser_yaml_tags[0]), &tlen);
+		if (at >= 0)
+			return deser_hit(hit, "deser.yaml: YAML tag constructing arbitrary objects",
+					 DET_SCORE_CRITICAL, (size_t)at, tlen, v.len);
+	}
 	/* Jackson/fastjson: "@type":"pkg.Class" (JSON-LD's @type is a word) */
 	if ((cl & DC_AT) && (cl & DC_DQUOTE)) {
 		long at = deser_find(v, "\"@type\"");

@@ -70,6 +70,8 @@ static size_t ognl_skip(const ognl_scan *s, size_t i)
 
 static bool ognl_eq(const char *p, size_t n, const char *lit)
 {
+	if (n == 0 || p[0] != lit[0])
+		return false;
 	size_t m = strlen(lit);
 	return n == m && memcmp(p, lit, n) == 0;
 }

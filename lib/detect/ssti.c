@@ -173,7 +173,7 @@ static int ssti_name_class(const char *p, size_t n)
 {
 	for (size_t i = 0; i < sizeof(ssti_names) / sizeof(ssti_names[0]); i++) {
 		const char *s = ssti_names[i].s;
-		if (strlen(s) == n && memcmp(s, p, n) == 0)
+		if (s[0] == p[0] && strlen(s) == n && memcmp(s, p, n) == 0)
 			return ssti_names[i].cls;
 	}
 	/* Python dunders: __class__, __globals__, ... */
