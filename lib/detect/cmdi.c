@@ -361,8 +361,9 @@ static const struct cmd_def *cmd_lookup1(const char *t, size_t n, unsigned wflag
 	size_t len = n - base;
 	if (len > 4 && eq_ci(t + n - 4, 4, ".exe"))
 		len -= 4;
+	unsigned char c0 = lc((unsigned char)t[base]);
 	for (size_t k = 0; k < sizeof(cmd_table) / sizeof(cmd_table[0]); k++)
-		if (eq_ci(t + base, len, cmd_table[k].name))
+		if ((unsigned char)cmd_table[k].name[0] == c0 && eq_ci(t + base, len, cmd_table[k].name))
 			return &cmd_table[k];
 	return NULL;
 }
@@ -682,7 +683,7 @@ static int args_plausible(const struct cmd_eval *e)
 	int shellish = e->opt || e->abs || e->url || e->ip || e->var || e->sens || e->redirect || e->ifs;
 	if (e->nargs == 0)
 		return (f & C_NOARG) != 0;
-	if (e->words >= 2 && e->words * 2 > e->nargs && !shellish)
+	if (e->words >= 2 && e->words * 2 >= e->nargs && !shellish)
 		return 0; /* prose: "sleep 8 hours a day" */
 	if (shellish)
 		return 1;
@@ -781,7 +782,7 @@ static int judge(sk_slice v, size_t pos, enum ctx ctx, unsigned char stop, const
 	if (crit)
 		return fill(hit, "cmdi.command: separator or substitution, then a known command", DET_SCORE_CRITICAL,
 			    e.off, e.end);
-	if (paranoia >= 2 && plaus)
+	if (paranoia >= 2 && plaus && ctx != CTX_WEAK && (e.nargs > 0 || ctx == CTX_INJ || ctx == CTX_SUBST))
 		return fill(hit, "cmdi.weak: a known command at a command position", DET_SCORE_WARNING, e.off, e.end);
 	return 0;
 }
@@ -933,7 +934,7 @@ int cmdi_detect(const det_input *in, det_hit *hit)
 	/* every rule needs a separator, a substitution, a brace, a quote or
 	 * a parenthesis; plain words and numbers leave here */
 	if (!(cl & (DC_SEMI | DC_PIPE | DC_AMP | DC_DOLLAR | DC_BACKTICK | DC_CTL | DC_BRACE | DC_PAREN | DC_LT | DC_BANG |
-		    DC_PERCENT)))
+		    DC_PERCENT | DC_SQUOTE | DC_DQUOTE | DC_BACKSLASH | DC_DASH)))
 		return 0;
 	if (v.len < 2)
 		return 0;

@@ -210,7 +210,7 @@ size_t shell_word_read(sk_slice v, size_t pos, size_t limit, shell_word *w)
 				}
 				if (n == '`') /* \` : a nested substitution, seen by the caller */
 					goto done;
-				if (mid && (n == 'n' || n == 'r' || n == 't') &&
+				if (mid && n == 'n' &&
 				    (i + 2 >= limit || !(is_alpha((unsigned char)p[i + 2]) || is_digit((unsigned char)p[i + 2]))))
 					goto done; /* a written-out \n after a word: id\n */
 				if (is_alpha(n))

@@ -1,9 +1,539 @@
-/* traversal.c - placeholder until the traversal detector lands: matches nothing. */
+/* traversal.c - path traversal and local file inclusion.
+ *
+ * Three shapes decide:
+ *  - climbs: dot-dot segments in every spelling that survives decoding
+ *    (../ ..\ ..;/ ....// overlong UTF-8 C0 AE / C0 AF / E0 80 AE, the
+ *    %u2215 / %u2216 / fullwidth forms, %2e %2f %5c or 0x2e 0x2f left
+ *    over after the engine's passes, NULs between the dots). One climb in
+ *    a relative link is weak; several, an encoded one, or one that reaches
+ *    a sensitive file is an attack.
+ *  - absolute sensitive paths where a value begins (or right after '=',
+ *    "file://"): /etc/..., /proc/self/..., /var/log/..., C:\Windows\...,
+ *    kept in tables below.
+ *  - PHP stream wrappers that read files or run code (php://filter,
+ *    php://input, zip://, phar://, expect://, data://text/plain, glob://).
+ *
+ * Linear: one pass over the value with a fixed-size state; the table
+ * lookups look at bounded windows (PATH_WINDOW bytes) at a bounded number
+ * of anchor positions.
+ */
 #include "sekisho/detectors.h"
+
+#define PATH_WINDOW 160
+#define MAX_ANCHORS 16
+
+static int fill(det_hit *hit, const char *rule, int score, size_t off, size_t len);
+
+static unsigned char lc(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 0x20) : c;
+}
+
+static int is_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static int is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Does [p, p+n) start with the lower-case literal, ignoring ASCII case? */
+static size_t starts_ci(const char *p, size_t n, const char *lit)
+{
+	size_t i = 0;
+	for (; lit[i]; i++)
+		if (i >= n || lc((unsigned char)p[i]) != (unsigned char)lit[i])
+			return 0;
+	return i;
+}
+
+enum unit { U_OTHER, U_DOT, U_SEP, U_IGNORE };
+
+/* Spelled-out dots and separators that survive the engine's decoding. */
+static const char *const enc_dot[] = { "%2e", "%u002e", "%uff0e", "%c0%ae", "%e0%80%ae", "0x2e", "%252e" };
+static const char *const enc_sep[] = { "%2f", "%5c", "%u2215", "%u2216", "%uefc8", "%uf025", "%c0%af", "%c1%9c",
+				       "%c0%5c", "%c1%1c", "%e0%80%af", "%252f", "%255c", "0x2f", "0x5c", "%c0%2f",
+				       "%uff0f", "%uff3c" };
+
+/* Classify the unit at i: a dot, a separator, something to skip between
+ * dots and separator (NUL, the ; of Tomcat's ..;/), or other. *len gets
+ * its byte length; *enc is set when the spelling was not plain ASCII. */
+static enum unit unit_at(sk_slice v, size_t i, size_t *len, int *enc)
+{
+	const unsigned char *p = (const unsigned char *)v.p;
+	size_t n = v.len - i;
+	unsigned char c = p[i];
+	*len = 1;
+	if (c == '.')
+		return U_DOT;
+	if (c == '/')
+		return U_SEP;
+	if (c == '\\')
+		return U_SEP;
+	if (c == '\0')
+		return U_IGNORE;
+	if (c >= 0xc0) {
+		/* overlong encodings of '.', '/' and '\' (C0 AE, E0 80 AF,
+		 * F0 80 80 AE, ...), and U+2215, U+2216, U+FF0E, U+FF0F, U+FF3C */
+		size_t k = 1;
+		if (c == 0xc0 || c == 0xc1) {
+			if (n >= 2) {
+				unsigned char d = p[i + 1];
+				*len = 2;
+				*enc = 1;
+				if (d == 0xae || d == 0x2e)
+					return U_DOT;
+				if (d == 0xaf || d == 0x9c || d == 0x2f || d == 0x5c || d == 0x1c)
+					return U_SEP;
+			}
+			return U_OTHER;
+		}
+		if (c >= 0xe0 && c <= 0xfc) {
+			size_t want = c >= 0xfc ? 6 : c >= 0xf8 ? 5 : c >= 0xf0 ? 4 : 3;
+			if (n >= 3 && c == 0xe2 && p[i + 1] == 0x88 && (p[i + 2] == 0x95 || p[i + 2] == 0x96)) {
+				*len = 3;
+				*enc = 1;
+				return U_SEP;
+			}
+			if (n >= 3 && c == 0xef && p[i + 1] == 0xbc && (p[i + 2] == 0x8e || p[i + 2] == 0x8f || p[i + 2] == 0xbc)) {
+				*len = 3;
+				*enc = 1;
+				return p[i + 2] == 0x8e ? U_DOT : U_SEP;
+			}
+			if (n >= want) {
+				for (k = 1; k + 1 < want; k++)
+					if (p[i + k] != 0x80)
+						return U_OTHER;
+				unsigned char last = p[i + want - 1];
+				*len = want;
+				*enc = 1;
+				if (last == 0xae)
+					return U_DOT;
+				if (last == 0xaf || last == 0x9c)
+					return U_SEP;
+			}
+		}
+		return U_OTHER;
+	}
+	if (c == '%' || (c == '0' && n > 1 && (p[i + 1] | 0x20) == 'x')) {
+		for (size_t k = 0; k < sizeof(enc_dot) / sizeof(enc_dot[0]); k++) {
+			size_t m = starts_ci(v.p + i, n, enc_dot[k]);
+			if (m) {
+				*len = m;
+				*enc = 1;
+				return U_DOT;
+			}
+		}
+		for (size_t k = 0; k < sizeof(enc_sep) / sizeof(enc_sep[0]); k++) {
+			size_t m = starts_ci(v.p + i, n, enc_sep[k]);
+			if (m) {
+				*len = m;
+				*enc = 1;
+				return U_SEP;
+			}
+		}
+		size_t m = starts_ci(v.p + i, n, "%00");
+		if (m) {
+			*len = m;
+			return U_IGNORE;
+		}
+	}
+	return U_OTHER;
+}
+
+/* Sensitive targets, matched on a lower-cased copy with separators made
+ * '/'. A leading '/' anchors at a component start. */
+static const char *const sensitive[] = {
+	"etc/passwd", "etc/shadow", "etc/group", "etc/hosts", "etc/issue", "etc/sudoers", "etc/crontab",
+	"etc/master.passwd", "etc/httpd", "etc/apache", "etc/nginx", "etc/php", "etc/mysql", "etc/my.cnf",
+	"etc/ssh", "etc/profile", "etc/bashrc", "etc/fstab", "etc/resolv.conf", "etc/motd", "etc/network",
+	"etc/sysconfig", "etc/hostname", "etc/init", "etc/security", "etc/ld.so", "etc/os-release",
+	"proc/self", "proc/version", "proc/cmdline", "proc/mounts", "proc/net", "proc/sched_debug",
+	"proc/1/", "var/log", "var/www", "var/lib/php", "var/mail", "var/spool", "var/adm", "var/run",
+	"var/apache", "var/lib/mysql", "usr/local/apache", "usr/local/etc", "usr/local/nginx", "usr/local/php",
+	"usr/local/lib/php", "usr/local/www", "root/", ".ssh/", "id_rsa", "id_dsa", "authorized_keys",
+	"known_hosts", ".bash_history", ".htaccess", ".htpasswd", ".env", "wp-config", "web-inf/", "meta-inf/",
+	"win.ini", "boot.ini", "system.ini", "windows/", "winnt/", "system32", "inetpub", "repair/sam",
+	"repair/system", "config/sam", "sysprep", "unattend", "xampp", "wamp", "lampp", "php.ini", "httpd.conf",
+	"my.cnf", "my.ini", "access.log", "access_log", "error.log", "error_log", "apache2", "program files",
+	"documents and settings", "pagefile.sys", "ntuser", "config.inc.php", "configuration.php", "settings.php",
+	"localsettings.php", "database.yml", "application.properties", "run/secrets", "cpanel", "config.php",
+	"sessions/", "php4", "php5", "appserv", "mysql", "webserver",
+};
+
+/* Names that decide even in a relative path (admin/access_log). */
+static const char *const strong_names[] = {
+	"access_log", "error_log", "access.log", "error.log", ".htpasswd", ".htaccess", "id_rsa", "web-inf/web.xml",
+	".bash_history", "authorized_keys", "win.ini", "boot.ini", "etc/passwd", "etc/shadow",
+};
+
+/* Top-level directories of an absolute Unix path that only a file read
+ * names. */
+static const char *const sysdirs[] = { "etc/", "proc/", "root/", "boot/", "sys/", "dev/", "private/etc",
+				       "var/", "usr/", "opt/", "home/", "srv/", "bin/", "sbin/", "lib/", "tmp/",
+				       "mnt/", ".ssh/", "library/", "system/", "run/" };
+
+/* Lower-case, separator-normalised copy of up to `cap` bytes at v[from]. */
+static size_t norm_copy(sk_slice v, size_t from, char *out, size_t cap)
+{
+	size_t o = 0;
+	size_t i = from;
+	while (i < v.len && o < cap) {
+		size_t len;
+		int enc = 0;
+		enum unit u = unit_at(v, i, &len, &enc);
+		if (u == U_SEP) {
+			if (o == 0 || out[o - 1] != '/')
+				out[o++] = '/';
+		} else if (u == U_DOT) {
+			out[o++] = '.';
+		} else if (u == U_IGNORE) {
+			out[o++] = '\0';
+		} else {
+			out[o++] = (char)lc((unsigned char)v.p[i]);
+		}
+		i += len;
+	}
+	return o;
+}
+
+static int contains(const char *s, size_t n, const char *lit)
+{
+	size_t m = 0;
+	while (lit[m])
+		m++;
+	for (size_t i = 0; i + m <= n; i++)
+		if (s[i] == lit[0] && memcmp(s + i, lit, m) == 0)
+			return 1;
+	return 0;
+}
+
+static int names_sensitive(const char *s, size_t n)
+{
+	for (size_t k = 0; k < sizeof(sensitive) / sizeof(sensitive[0]); k++)
+		if (contains(s, n, sensitive[k]))
+			return 1;
+	return 0;
+}
+
+/* Config, log and key file endings of the last component. */
+static int sensitive_ext(const char *s, size_t n)
+{
+	static const char *const ext[] = { ".conf", ".ini", ".log", ".cnf", ".xml", ".properties", ".pdb", ".inf",
+					   ".sav", ".err", ".dat", ".keystore", ".pem", ".key", ".yml", ".cfg",
+					   "_log", ".db", ".php", ".asp", ".aspx", ".jsp" };
+	size_t e = n;
+	while (e > 0 && s[e - 1] == '\0')
+		e--;
+	for (size_t k = 0; k < sizeof(ext) / sizeof(ext[0]); k++) {
+		size_t m = 0;
+		while (ext[k][m])
+			m++;
+		for (size_t i = 0; i + m <= e; i++)
+			if (memcmp(s + i, ext[k], m) == 0 && (i + m == e || s[i + m] == '.' || is_digit((unsigned char)s[i + m]) ||
+							      s[i + m] == '\0' || s[i + m] == ';'))
+				return 1;
+	}
+	return 0;
+}
+
+/* The tail after the climbs is an ordinary web asset path. */
+static int static_asset(const char *s, size_t n)
+{
+	static const char *const ext[] = { ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".css", ".js",
+					   ".woff", ".woff2", ".ttf", ".md", ".html", ".htm", ".pdf", ".mp4", ".json" };
+	size_t e = 0;
+	while (e < n && s[e] != ' ' && s[e] != '\0' && s[e] != '?' && s[e] != '#' && s[e] != '"' && s[e] != '\'' && s[e] != ')')
+		e++;
+	for (size_t k = 0; k < sizeof(ext) / sizeof(ext[0]); k++) {
+		size_t m = 0;
+		while (ext[k][m])
+			m++;
+		if (e > m && memcmp(s + e - m, ext[k], m) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Alphanumeric word pairs that spell a system file whatever junk
+ * separates them (windows%bg%qfsystem32, etc%c1%pcpasswd): the engine
+ * cannot decode junk, the target server might. The separator must not
+ * be a blank, so prose ("etc. hosts") stays out. */
+static int word_pairs(sk_slice v, det_hit *hit)
+{
+	static const char *const pairs[][2] = {
+		{ "etc", "passwd" }, { "etc", "shadow" }, { "etc", "hosts" }, { "etc", "issue" }, { "windows", "system32" },
+		{ "winnt", "system32" }, { "windows", "win" }, { "proc", "self" }, { "self", "environ" },
+	};
+	char prev[12] = "", cur[12];
+	size_t prevn = 0, prev_off = 0;
+	int sep_ok = 0;
+	size_t i = 0;
+	while (i < v.len) {
+		unsigned char c = (unsigned char)v.p[i];
+		if (!is_alpha(c) && !is_digit(c)) {
+			if (c == ' ' || c == '\t' || c == '\n' || c == ',')
+				sep_ok = -1000;
+			else
+				sep_ok++;
+			i++;
+			continue;
+		}
+		size_t s = i, cn = 0;
+		while (i < v.len && (is_alpha((unsigned char)v.p[i]) || is_digit((unsigned char)v.p[i]))) {
+			if (cn < sizeof(cur))
+				cur[cn] = (char)lc((unsigned char)v.p[i]);
+			cn++;
+			i++;
+		}
+		if (cn > sizeof(cur))
+			cn = sizeof(cur) + 1;
+		if (cn <= 2 && !(cn == 2 && prevn == 0)) {
+			/* c0, qf, 32: leftovers of broken escapes between words */
+			if (sep_ok >= 0)
+				sep_ok += (int)cn;
+			continue;
+		}
+		if (prevn && sep_ok > 0 && sep_ok < 12 && cn <= sizeof(cur)) {
+			for (size_t k = 0; k < sizeof(pairs) / sizeof(pairs[0]); k++) {
+				size_t a = 0, b = 0;
+				while (pairs[k][0][a])
+					a++;
+				while (pairs[k][1][b])
+					b++;
+				/* qfwindows: up to two bytes of a broken escape glued on */
+				if (a <= prevn && prevn <= a + 2 && b <= cn && cn <= b + 2 &&
+				    memcmp(prev + prevn - a, pairs[k][0], a) == 0 && memcmp(cur + cn - b, pairs[k][1], b) == 0)
+					return fill(hit, "traversal.file: names a system file through junk separators",
+						    DET_SCORE_CRITICAL, prev_off, i - prev_off);
+			}
+		}
+		if (cn <= sizeof(prev)) {
+			memcpy(prev, cur, cn);
+			prevn = cn;
+		} else {
+			prevn = 0;
+		}
+		prev_off = s;
+		sep_ok = 0;
+	}
+	return 0;
+}
+
+static int fill(det_hit *hit, const char *rule, int score, size_t off, size_t len)
+{
+	hit->rule = rule;
+	hit->score = score;
+	hit->off = off;
+	hit->len = len;
+	return 1;
+}
+
+/* An absolute path into system territory starting at v[at]. */
+static int abs_sensitive(sk_slice v, size_t at, int pathloc)
+{
+	char buf[PATH_WINDOW];
+	unsigned char c0 = (unsigned char)v.p[at];
+	/* cheap refusal: an absolute path, a drive letter or a short
+	 * relative path without blanks */
+	if (!(c0 == '/' || c0 == '\\' || c0 == '.' || c0 >= 0x80 || c0 == '%' ||
+	      (is_alpha(c0) && at + 1 < v.len && v.p[at + 1] == ':') ||
+	      ((is_alpha(c0) || is_digit(c0)) && v.len - at < PATH_WINDOW && !memchr(v.p + at, ' ', v.len - at) &&
+	       memchr(v.p + at, '/', v.len - at))))
+		return 0;
+	size_t n = norm_copy(v, at, buf, sizeof(buf));
+	if (n < 4)
+		return 0;
+	if (buf[0] == '/') {
+		size_t s = 1;
+		while (s < n && buf[s] == '/')
+			s++;
+		const char *rest = buf + s;
+		size_t rn = n - s;
+		for (size_t k = 0; k < sizeof(sysdirs) / sizeof(sysdirs[0]); k++) {
+			size_t m = 0;
+			while (sysdirs[k][m])
+				m++;
+			if (rn > m && memcmp(rest, sysdirs[k], m) == 0) {
+				/* /etc/x, /proc/x, /root/x: a file read on its own;
+				 * /var, /usr, /home need a known place or a config or
+				 * log file name */
+				if ((k < 7 && !pathloc) || memchr(rest, '\0', rn))
+					return 1;
+				return names_sensitive(rest, rn) || (!pathloc && sensitive_ext(rest, rn));
+			}
+		}
+		/* \xampp\..., \Program Files\..., \\host\c$\windows\win.ini */
+		return names_sensitive(rest, rn) && (sensitive_ext(rest, rn) || contains(rest, rn, "win.ini") ||
+						     contains(rest, rn, "boot.ini") || contains(rest, rn, "/"));
+	}
+	if (n >= 3 && is_alpha((unsigned char)buf[0]) && buf[1] == ':' && (buf[2] == '/' || is_alpha((unsigned char)buf[2])))
+		return names_sensitive(buf + 2, n - 2) || sensitive_ext(buf + 2, n - 2);
+	/* a relative path (no blanks) naming a log, key or secret file */
+	if (memchr(buf, ' ', n) == NULL && (memchr(buf, '/', n) != NULL || buf[0] == '.')) {
+		for (size_t k = 0; k < sizeof(strong_names) / sizeof(strong_names[0]); k++)
+			if (contains(buf, n, strong_names[k]))
+				return 1;
+	}
+	return 0;
+}
+
+static int wrapper(sk_slice v, det_hit *hit)
+{
+	static const char *const wr[] = { "php://filter", "php://input", "php://fd", "zip://", "phar://", "expect://",
+					  "glob://", "compress.zlib://", "compress.bzip2://", "rar://", "ogg://",
+					  "data://text/plain", "php://stdin" };
+	for (size_t i = 0; i + 6 <= v.len; i++) {
+		unsigned char c = lc((unsigned char)v.p[i]);
+		if (c != 'p' && c != 'z' && c != 'e' && c != 'g' && c != 'c' && c != 'r' && c != 'o' && c != 'd')
+			continue;
+		if (i > 0 && is_alpha((unsigned char)v.p[i - 1]))
+			continue;
+		for (size_t k = 0; k < sizeof(wr) / sizeof(wr[0]); k++) {
+			if ((unsigned char)wr[k][0] != c)
+				continue;
+			size_t m = starts_ci(v.p + i, v.len - i, wr[k]);
+			if (m)
+				return fill(hit, "traversal.wrapper: PHP stream wrapper that reads files or runs code",
+					    DET_SCORE_CRITICAL, i, m);
+		}
+	}
+	return 0;
+}
 
 int traversal_detect(const det_input *in, det_hit *hit)
 {
-	(void)in;
-	(void)hit;
+	sk_slice v = in->value;
+	unsigned cl = in->classes;
+	if (!(cl & (DC_DOT | DC_SLASH | DC_BACKSLASH | DC_COLON | DC_HIGH | DC_PERCENT)))
+		return 0;
+	if (v.len < 3)
+		return 0;
+	int pathloc = in->loc == LOC_PATH || in->loc == LOC_PATH_SEGMENT;
+
+	if ((cl & DC_COLON) && wrapper(v, hit))
+		return 1;
+
+	/* one pass over units: climbs and anchors for absolute paths */
+	int climbs = 0, enc_climbs = 0, nul = 0;
+	size_t first_climb = (size_t)-1, after_last = 0;
+	size_t anchors[MAX_ANCHORS];
+	int nanch = 0;
+	int boundary = 1; /* the previous unit allows a dot-dot segment */
+	int dots = 0, dots_enc = 0;
+	size_t dots_start = 0;
+	int ignore_seen = 0;
+	anchors[nanch++] = 0;
+	for (size_t i = 0; i < v.len;) {
+		size_t len;
+		int enc = 0;
+		enum unit u = unit_at(v, i, &len, &enc);
+		unsigned char c = (unsigned char)v.p[i];
+		if (u == U_OTHER && dots >= 2 && i + 1 < v.len && ((c == '2' && (v.p[i + 1] | 0x20) == 'f') ||
+								   (c == '5' && (v.p[i + 1] | 0x20) == 'c'))) {
+			u = U_SEP; /* ..2f..2f: a percent sign lost on the way */
+			len = 2;
+			enc = 1;
+		}
+		if (u == U_DOT) {
+			if (dots == 0)
+				dots_start = i;
+			if (dots < 1000)
+				dots++;
+			dots_enc |= enc;
+		} else if (u == U_IGNORE) {
+			if (c == '\0' || len == 3)
+				nul = 1;
+			ignore_seen = 1;
+		} else if (u == U_SEP || (c == ';' && dots >= 2 && i + 1 < v.len)) {
+			if (dots >= 2 && boundary) {
+				climbs++;
+				if (dots_enc || enc || c == '\\' || ignore_seen || dots > 2)
+					enc_climbs++;
+				if (first_climb == (size_t)-1)
+					first_climb = dots_start;
+				after_last = i + len;
+			}
+			if (u == U_SEP) {
+				boundary = 1;
+				dots = 0;
+				dots_enc = 0;
+				ignore_seen = 0;
+			}
+		} else {
+			/* '=' '?' ':' and blanks start a new value inside this one */
+			boundary = c == '=' || c == ' ' || c == '"' || c == '\'' || c == '(' || c == ',' || c == ':' ||
+				   c == '|' || c == '\t' || c == '\n';
+			if ((c == '=' || c == ':') && nanch < MAX_ANCHORS && i + 1 < v.len)
+				anchors[nanch++] = i + 1;
+			if (c == '/' || c == '\\')
+				boundary = 1;
+			dots = 0;
+			dots_enc = 0;
+			ignore_seen = 0;
+		}
+		if (u != U_IGNORE && u != U_DOT && u != U_SEP && c != ';')
+			ignore_seen = 0;
+		i += len;
+	}
+	if (dots >= 2 && boundary) {
+		climbs++;
+		if (first_climb == (size_t)-1)
+			first_climb = dots_start;
+		after_last = v.len;
+	}
+
+	if (climbs > 0) {
+		char buf[PATH_WINDOW];
+		size_t n = norm_copy(v, after_last, buf, sizeof(buf));
+		int sens = names_sensitive(buf, n);
+		size_t span = after_last > first_climb ? after_last - first_climb : 0;
+		/* ../../img/logo.svg in a relative link is weak; ../../ reaching
+		 * anything else, or any spelled-out climb, is not */
+		int asset = static_asset(buf, n);
+		if (sens || climbs >= 3 || enc_climbs || (nul && climbs >= 1) || (climbs >= 2 && !asset))
+			return fill(hit, "traversal.climb: dot-dot segments that climb out of the web root",
+				    DET_SCORE_CRITICAL, first_climb, span + n);
+		if (in->paranoia >= 2)
+			return fill(hit, "traversal.weak: a relative dot-dot path", DET_SCORE_WARNING, first_climb, span);
+	}
+
+	/* absolute sensitive paths where a value begins */
+	for (int a = 0; a < nanch; a++) {
+		size_t at = anchors[a];
+		while (at < v.len && (v.p[at] == ' ' || v.p[at] == '"' || v.p[at] == '\'' || v.p[at] == '\0'))
+			at++;
+		if (at + 7 < v.len && starts_ci(v.p + at, v.len - at, "file://"))
+			at += 7;
+		if (at < v.len && abs_sensitive(v, at, pathloc && at == 0))
+			return fill(hit, "traversal.abs: absolute path to a system file", DET_SCORE_CRITICAL, at,
+				    v.len - at > 64 ? 64 : v.len - at);
+	}
+	if ((cl & (DC_PERCENT | DC_HIGH | DC_DOT | DC_QUESTION | DC_SLASH | DC_BACKSLASH)) && word_pairs(v, hit))
+		return 1;
+	/* the most sensitive names anywhere behind a separator */
+	if (cl & (DC_SLASH | DC_BACKSLASH | DC_HIGH | DC_PERCENT)) {
+		static const char *const top[] = { "etc/passwd", "etc/shadow", "proc/self/environ", "proc/self/cmdline",
+						   "win.ini", "boot.ini", "web-inf/web.xml" };
+		char buf[PATH_WINDOW];
+		for (size_t i = 0; i < v.len; i++) {
+			unsigned char c = lc((unsigned char)v.p[i]);
+			if (c != 'e' && c != 'p' && c != 'w' && c != 'b')
+				continue;
+			for (size_t k = 0; k < sizeof(top) / sizeof(top[0]); k++) {
+				if ((unsigned char)top[k][0] != c || i + 1 >= v.len ||
+				    lc((unsigned char)v.p[i + 1]) != (unsigned char)top[k][1])
+					continue;
+				size_t n = norm_copy(v, i, buf, 24);
+				size_t m = 0;
+				while (top[k][m])
+					m++;
+				if (n >= m && memcmp(buf, top[k], m) == 0 && (i == 0 || !is_alpha((unsigned char)v.p[i - 1])))
+					return fill(hit, "traversal.file: names a system file", DET_SCORE_CRITICAL, i, m);
+			}
+		}
+	}
 	return 0;
 }
