@@ -728,6 +728,8 @@ int json_feed(json_state *st, const char *p, size_t n, sk_error *err)
 			static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
 			if (buf_byte(a, &st->raw, (char)c) < 0)
 				return jfail(st, err, E_ARENA, at, 413);
+			if (st->raw.len - 1 > st->lim->max_body_inspect)
+				return jfail(st, err, "JSON string too long", at, 413);
 			if (c == 'u') {
 				st->uhex = 0;
 				st->ucp = 0;
@@ -748,6 +750,8 @@ int json_feed(json_state *st, const char *p, size_t n, sk_error *err)
 				return jfail(st, err, "bad \\u escape in JSON string", at, 400);
 			if (buf_byte(a, &st->raw, (char)c) < 0)
 				return jfail(st, err, E_ARENA, at, 413);
+			if (st->raw.len - 1 > st->lim->max_body_inspect)
+				return jfail(st, err, "JSON string too long", at, 413);
 			st->ucp = st->ucp * 16 + (uint32_t)h;
 			if (++st->uhex == 4) {
 				if (put_escape_cp(st, st->ucp) < 0)

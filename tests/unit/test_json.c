@@ -390,6 +390,10 @@ static void test_rules(void)
 	ERR_IS("[\"12345678\"]", "none", 0, 0);
 	ERR_IS("[123456789]", "JSON number too long", 9, 413);
 	ERR_IS("{\"123456789\":1}", "JSON string too long", 2, 413);
+	/* Escapes count as sent: 5 escapes are 10 bytes. */
+	ERR_IS("[\"\\n\\n\\n\\n\\n\"]", "JSON string too long", 11, 413);
+	ERR_IS("[\"\\u0041\\u0042\"]", "JSON string too long", 10, 413);
+	ERR_IS("[\"\\n\\n\\n\\n\"]", "none", 0, 0);
 }
 
 /* Offsets count over all chunks. */
