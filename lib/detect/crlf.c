@@ -171,7 +171,11 @@ int crlf_detect(const det_input *in, det_hit *hit)
 			hit->len = i + 1 - s;
 			return 1;
 		}
-		/* header shape */
+		/* header shape; in header-bound values a leading space too
+		 * (servers that trim it, or fold it into the previous line) */
+		if (strict)
+			while (i < n && i - s < 64 && (v[i] == ' ' || v[i] == '\t'))
+				i++;
 		size_t t = i;
 		while (t < n && t - i < 64 && is_tchar(v[t]))
 			t++;

@@ -71,6 +71,7 @@ static int known_attr(const unsigned char *p, size_t n)
 
 typedef struct ldap_comp {
 	int ops;       /* & | ! seen before the attribute */
+	int andor;     /* & or | among them */
 	int absolute;  /* (&) or (|) */
 	int attr;      /* attribute=... parsed */
 	int strong;    /* known attribute or a wildcard in the value */
@@ -88,6 +89,7 @@ static void read_comp(const unsigned char *v, size_t n, size_t i, ldap_comp *c)
 		unsigned char ch = at(v, n, k, &w);
 		if (ch == '&' || ch == '|' || ch == '!') {
 			c->ops++;
+			c->andor |= ch != '!';
 			k += w;
 		} else if (ch == '(' || ch == ' ') {
 			k += w;
@@ -95,7 +97,7 @@ static void read_comp(const unsigned char *v, size_t n, size_t i, ldap_comp *c)
 			break;
 	}
 	c->end = k;
-	if (k < n && c->ops && at(v, n, k, &w) == ')') {
+	if (k < n && c->andor && at(v, n, k, &w) == ')') {
 		c->absolute = 1;
 		c->end = k + w;
 		return;

@@ -84,6 +84,14 @@ static int scan_operators(const unsigned char *v, size_t n, int keyloc, det_hit 
 			k++;
 		if (k >= n || v[k] != ':')
 			continue;
+		/* GraphQL variable definition ($in: String, $ids: [ID!]) */
+		size_t t = k + 1;
+		while (t < n && t - k < 8 && is_ws(v[t]))
+			t++;
+		if (t < n && v[t] == '[')
+			t++;
+		if (t < n && v[t] >= 'A' && v[t] <= 'Z')
+			continue;
 		size_t b = i;
 		if (b > 0 && (v[b - 1] == '"' || v[b - 1] == '\''))
 			b--;
@@ -192,7 +200,7 @@ static int scan_js(const unsigned char *v, size_t n, det_hit *hit)
 }
 
 /* this.password.match(  and  db.users.find( / db.getCollection( */
-static int scan_calls(const unsigned char *v, size_t n, det_hit *hit)
+static int scan_calls(const unsigned char *v, size_t n, int paranoia, det_hit *hit)
 {
 	static const char *const methods[] = { "find", "findOne", "insert", "insertOne", "update",
 						"updateOne", "remove", "drop", "deleteMany", "deleteOne",
@@ -209,7 +217,14 @@ static int scan_calls(const unsigned char *v, size_t n, det_hit *hit)
 				return set_hit(hit, "nosqli.js_this: this.field.match( in a value", i - 4,
 					       k + 7 - (i - 4));
 		}
-		if (i >= 2 && v[i - 2] == 'd' && v[i - 1] == 'b' && (i == 2 || !is_ident(v[i - 3]))) {
+		/* db. at the start of the value or after ; or a quote: where
+		 * injected code stands. In prose ("run db.x.find() in the
+		 * shell") only at paranoia 2. */
+		size_t b = i >= 2 ? i - 2 : 0;
+		while (b > 0 && i - b < 16 && is_ws(v[b - 1]))
+			b--;
+		int placed = b == 0 || v[b - 1] == ';' || v[b - 1] == '\'' || v[b - 1] == '"' || paranoia >= 2;
+		if (placed && i >= 2 && v[i - 2] == 'd' && v[i - 1] == 'b' && (i == 2 || !is_ident(v[i - 3]))) {
 			size_t k = i + 1, m = k;
 			while (m < n && m - k < 64 && is_ident(v[m]))
 				m++;
@@ -247,7 +262,7 @@ int nosqli_detect(const det_input *in, det_hit *hit)
 		return 1;
 	if ((c & (DC_SQUOTE | DC_DQUOTE | DC_PIPE | DC_AMP | DC_SEMI)) && scan_js(v, n, hit))
 		return 1;
-	if ((c & DC_DOT) && (c & DC_PAREN) && scan_calls(v, n, hit))
+	if ((c & DC_DOT) && (c & DC_PAREN) && scan_calls(v, n, in->paranoia, hit))
 		return 1;
 	return 0;
 }

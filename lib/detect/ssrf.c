@@ -458,7 +458,8 @@ static int region_end(unsigned char c)
 
 /* Judge the URL whose scheme is [s, colon). Returns a rule or NULL and
  * sets *end to the end of the examined authority. */
-static const char *judge_url(const unsigned char *v, size_t n, size_t s, size_t colon, size_t *end)
+static const char *judge_url(const unsigned char *v, size_t n, size_t s, size_t colon, size_t *end,
+			     int *path_checked)
 {
 	const unsigned char *sch = v + s;
 	size_t sl = colon - s, i = colon + 1;
@@ -502,7 +503,10 @@ static const char *judge_url(const unsigned char *v, size_t n, size_t s, size_t 
 			ps = k + 1;
 		}
 	}
-	if (slashes && e < n && v[e] == '/') {
+	/* Once per value: URLs packed back to back must not each rescan a
+	 * path window (linear time). */
+	if (slashes && e < n && v[e] == '/' && !*path_checked) {
+		*path_checked = 1;
 		size_t pe = e;
 		while (pe < n && pe - e < SSRF_PATH_MAX && v[pe] != ' ' && v[pe] != '\n')
 			pe++;
@@ -518,6 +522,7 @@ int ssrf_detect(const det_input *in, det_hit *hit)
 		return 0;
 	const unsigned char *v = (const unsigned char *)in->value.p;
 	size_t n = in->value.len;
+	int path_checked = 0;
 	for (size_t c = 1; c < n; c++) {
 		if (v[c] != ':')
 			continue;
@@ -528,7 +533,7 @@ int ssrf_detect(const det_input *in, det_hit *hit)
 		if (s == c || !is_alpha(v[s]) || (s > 0 && is_alnum(v[s - 1])))
 			continue;
 		size_t end;
-		const char *r = judge_url(v, n, s, c, &end);
+		const char *r = judge_url(v, n, s, c, &end, &path_checked);
 		/* A web URL to an internal host inside prose or a pasted config
 		 * (`proxy_pass http://127.0.0.1:8080;` in a Q&A post) is not a
 		 * fetch target; a value that is a URL, or a URL glued to a

@@ -108,7 +108,7 @@ static int w3c_dtd(const xtext *t, size_t i, size_t end)
 	for (size_t k = i; k < end; k++) {
 		if (xword(t, k, "http://www.w3.org/") || xword(t, k, "https://www.w3.org/"))
 			return 1;
-		if (xword(t, k, "-//w3c//"))
+		if (xword(t, k, "-//w3c//") || xword(t, k, "about:legacy-compat"))
 			return 1;
 	}
 	return 0;
@@ -139,10 +139,11 @@ static int judge_entity(const xtext *t, size_t start, size_t i, xres *r)
 	k = skip_ws(t, k);
 	if (k >= t->n)
 		return 0;
-	if (xword(t, k, "system") || xword(t, k, "public"))
+	if (xword(t, k, "system") || xword(t, k, "public")) {
 		r->rule = param ? "xxe.parameter_entity: external parameter entity"
 				: "xxe.external_entity: ENTITY ... SYSTEM/PUBLIC";
-	else if (xat(t, k) == '"' || xat(t, k) == '\'')
+		k += 6;
+	} else if (xat(t, k) == '"' || xat(t, k) == '\'')
 		r->rule = param ? "xxe.parameter_entity: parameter entity declaration"
 				: "xxe.entity_decl: entity declaration in request data (expansion, billion laughs)";
 	else
