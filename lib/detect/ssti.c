@@ -50,6 +50,8 @@ typedef struct ssti_region {
 	bool root_bonus;     /* the root-object chain bonus was given */
 	/* literal arithmetic */
 	bool arith_ok, has_num, operand, pending_op;
+	bool pipe_wait;      /* "|" after an operand: Django's |add: may follow */
+	unsigned arith_skip; /* tokens of "add:" not to count */
 	unsigned ops;
 	/* lexing context */
 	enum ssti_tok prev, prev2;
@@ -439,6 +441,13 @@ static void ssti_ident(ssti_scan *s, const char *p, size_t n, size_t next)
 	/* Ruby %x|cmd| and %x{cmd} */
 	if (r->prev == T_PERCENT && n == 1 && p[0] == 'x' && (nx == '|' || nx == '{' || nx == '(' || nx == '['))
 		ssti_points(r, SSTI_CRIT);
+	/* Django's {{364|add:733}} is arithmetic too */
+	if (r->pipe_wait && n == 3 && memcmp(p, "add", 3) == 0 && nx == ':') {
+		r->pipe_wait = false;
+		r->arith_skip = 2;
+		r->pending_op = true;
+		r->operand = false;
+	}
 	/* lodash's _ object */
 	if (n == 1 && p[0] == '_' && nx == '.')
 		ssti_points(r, 2);
@@ -480,7 +489,22 @@ static void ssti_arith(ssti_region *r, enum ssti_tok t, char c)
 {
 	if (!r->arith_ok)
 		return;
+	if (r->arith_skip) {
+		r->arith_skip--;
+		return;
+	}
+	if (r->pipe_wait) {
+		r->pipe_wait = false;
+		r->arith_ok = false;
+		return;
+	}
 	switch (t) {
+	case T_PIPE:
+		if (r->operand)
+			r->pipe_wait = true;
+		else
+			r->arith_ok = false;
+		break;
 	case T_NUM:
 		r->has_num = true;
 		/* fall through */
