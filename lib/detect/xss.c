@@ -1071,6 +1071,31 @@ static size_t probe_call_end(sk_slice v, size_t e)
 	return 0;
 }
 
+/* The call opened at v[e-1] reads as code, not prose: its arguments
+ * close, hold no bare words separated by spaces ("alert(the police)"),
+ * and an operator, ';', a quote, a comment or the end follows. */
+static bool probe_call_codelike(sk_slice v, size_t e)
+{
+	size_t k = probe_call_end(v, e);
+	if (!k)
+		return false;
+	char q = 0;
+	for (size_t i = e; i < k; i++) {
+		char ch = v.p[i];
+		if (q) {
+			if (ch == q)
+				q = 0;
+		} else if (ch == '\'' || ch == '"' || ch == '`') {
+			q = ch;
+		} else if (is_space((unsigned char)ch) && i > e && is_ident((unsigned char)v.p[i - 1]) &&
+			   i + 1 < k && is_ident((unsigned char)v.p[i + 1])) {
+			return false;
+		}
+	}
+	k = skip_space(v, k, 16);
+	return k >= v.len || strchr(";/-+*%&|^,?:)}'\"`<>=i", v.p[k]);
+}
+
 /* After a call at v[k]: only ';', ')', quotes, commas, spaces, then the
  * end of the value or a "//" comment that swallows the rest. */
 static bool terminal_tail(sk_slice v, size_t k, bool path)
@@ -1137,8 +1162,11 @@ static void scan_js_breakout(xss_ctx *c, sk_slice v)
 		j = skip_space(v, j, 16);
 		while (j < v.len && v.p[j] == '(' )
 			j++;
-		if (j < v.len && probe_call_at(v, j))
-			xss_report(c, DET_SCORE_CRITICAL, "xss.js: string breakout into a script call", i, j + 5 - i);
+		size_t e = j < v.len ? probe_call_at(v, j) : 0;
+		if (e && probe_call_codelike(v, e))
+			xss_report(c, DET_SCORE_CRITICAL, "xss.js: string breakout into a script call", i, e - i);
+		else if (e)
+			xss_report(c, DET_SCORE_WARNING, "xss.js: quote and a probe call", i, e - i);
 	}
 }
 
