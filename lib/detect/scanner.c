@@ -74,6 +74,20 @@ static int set_hit(det_hit *hit, const char *rule, int score, size_t off, size_t
 	return 1;
 }
 
+/* Index of the first word of sorted table t that starts with byte c. */
+static size_t first_with(const sc_table *t, unsigned char c)
+{
+	size_t lo = 0, hi = t->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if ((unsigned char)t->w[mid].s[0] < c)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* A tool's name as a word of the User-Agent. */
 static int scan_ua(const unsigned char *v, size_t n, det_hit *hit)
 {
@@ -82,16 +96,7 @@ static int scan_ua(const unsigned char *v, size_t n, det_hit *hit)
 		if (!is_alnum(v[i]) || (i > 0 && is_alnum(v[i - 1])))
 			continue;
 		unsigned char c = lc(v[i]);
-		/* first table word starting with c */
-		size_t lo = 0, hi = t->n;
-		while (lo < hi) {
-			size_t mid = lo + (hi - lo) / 2;
-			if ((unsigned char)t->w[mid].s[0] < c)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (size_t k = lo; k < t->n && (unsigned char)t->w[k].s[0] == c; k++) {
+		for (size_t k = first_with(t, c); k < t->n && (unsigned char)t->w[k].s[0] == c; k++) {
 			size_t len = t->w[k].len;
 			if (len > n - i || !eq_lc(v + i, t->w[k].s, len))
 				continue;
@@ -112,7 +117,8 @@ static int scan_oob(const unsigned char *v, size_t n, det_hit *hit)
 		if (v[i] != '.')
 			continue;
 		size_t s = i + 1;
-		for (size_t k = 0; k < sc_oob.n; k++) {
+		unsigned char c = lc(v[s]);
+		for (size_t k = first_with(&sc_oob, c); k < sc_oob.n && (unsigned char)sc_oob.w[k].s[0] == c; k++) {
 			size_t len = sc_oob.w[k].len;
 			if (len > n - s || !eq_lc(v + s, sc_oob.w[k].s, len))
 				continue;
@@ -135,11 +141,16 @@ static int has_suffix(const char *s, size_t n, const sc_word *w)
 	return n >= w->len && memcmp(s + n - w->len, w->s, w->len) == 0;
 }
 
-static int contains(const char *s, size_t n, const sc_word *w)
+/* Does any word of sorted table t occur in s? One pass over s, trying
+ * only the words that start with the byte at hand. */
+static int contains_any(const sc_table *t, const char *s, size_t n)
 {
-	for (size_t i = 0; i + w->len <= n; i++)
-		if (s[i] == w->s[0] && memcmp(s + i, w->s, w->len) == 0)
-			return 1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		for (size_t k = first_with(t, c); k < t->n && (unsigned char)t->w[k].s[0] == c; k++)
+			if (t->w[k].len <= n - i && memcmp(s + i, t->w[k].s, t->w[k].len) == 0)
+				return 1;
+	}
 	return 0;
 }
 
@@ -165,9 +176,8 @@ static const char *judge_segment(const char *s, size_t n, int last, int root)
 		if (i == n)
 			return "scanner.probe_dir: admin tool or backup directory probe";
 	}
-	for (size_t k = 0; k < sc_contains.n; k++)
-		if (contains(s, n, &sc_contains.w[k]))
-			return "scanner.probe_name: known probe target (admin tool, config, log, shell)";
+	if (contains_any(&sc_contains, s, n))
+		return "scanner.probe_name: known probe target (admin tool, config, log, shell)";
 	for (size_t k = 0; k < sc_suffix.n; k++) {
 		const sc_word *w = &sc_suffix.w[k];
 		if (has_suffix(s, n, w) && n > w->len && s[n - w->len - 1] != '-')
