@@ -64,6 +64,8 @@ static int too_many(struct emit_ctx *e, sk_error *err)
 /* The media type of a Content-Type value, lower-cased comparisons only. */
 static sk_slice media_type(sk_slice ct)
 {
+	if (ct.len == 0)
+		return ct; /* no Content-Type: p may be NULL */
 	const char *semi = memchr(ct.p, ';', ct.len);
 	if (semi)
 		ct.len = (size_t)(semi - ct.p);
