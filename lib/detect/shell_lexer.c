@@ -225,7 +225,7 @@ size_t shell_word_read(sk_slice v, size_t pos, size_t limit, shell_word *w)
 			w->flags |= SHW_CARET;
 			if (i + 1 < limit)
 				put(w, (unsigned char)p[i + 1]);
-			i += 2;
+			i = i + 1 < limit ? i + 2 : limit;
 			continue;
 		case '`':
 			if (!mid)
