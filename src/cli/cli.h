@@ -16,6 +16,7 @@ typedef struct cli_command {
 
 int cmd_parse(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 

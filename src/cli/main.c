@@ -6,6 +6,7 @@
 
 static const cli_command commands[] = {
 	{ "proxy", cmd_proxy, "run the reverse-proxy WAF in front of a web application" },
+	{ "config", cmd_config, "check the configuration file (config check [FILE]) or print its reference (config doc)" },
 	{ "check", cmd_check, "inspect a raw HTTP request and print the verdict (or measure a corpus)" },
 	{ "parse", cmd_parse, "print a raw HTTP request's inspection view as JSON" },
 	{ "demo", cmd_demo, "run the bundled demo upstream (a tiny shop) for make run and tests" },

@@ -1,0 +1,231 @@
+/* proxy.h - internal structures of `sekisho proxy`.
+ *
+ * Threads: one worker per core, each with its own event loop, its own
+ * SO_REUSEPORT listener, its own upstream pool and its own engine scratch.
+ * What workers share is immutable (proxy_shared: settings, engine, rules)
+ * and replaced as a whole on reload.
+ *
+ * A client connection moves through these states:
+ *   HEAD      reading the request head (header timeout)
+ *   BODY      reading the body into the inspection buffer (body timeout)
+ *   STREAM_REQ  passing the rest of an over-limit body through, uninspected
+ *   UPSTREAM  connecting/sending to the upstream, reading its response head
+ *   RELAY     streaming the response body to the client
+ *   TUNNEL    WebSocket (or any 101) passthrough, both directions
+ *   RESPOND   writing a response of our own (block page, error), then
+ *             keep-alive or close
+ *   IDLE      keep-alive, waiting for the next request (keepalive timeout)
+ */
+#ifndef SEKISHO_PROXY_H
+#define SEKISHO_PROXY_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../sys/ev.h"
+#include "../sys/net.h"
+#include "sekisho/addr.h"
+#include "sekisho/arena.h"
+#include "sekisho/buf.h"
+#include "sekisho/engine.h"
+#include "sekisho/http.h"
+#include "sekisho/rules.h"
+#include "sekisho/view.h"
+
+#define PROXY_MAX_LISTEN 8
+#define PROXY_MAX_TRUSTED 64
+#define PROXY_MAX_PATH_MODES 64
+
+enum proxy_mode { MODE_BLOCK = 0, MODE_MONITOR, MODE_OFF };
+
+typedef struct proxy_path_mode {
+	char prefix[256];
+	enum proxy_mode mode;
+} proxy_path_mode;
+
+/* Everything the proxy needs from the configuration, resolved. */
+typedef struct proxy_settings {
+	net_endpoint listen[PROXY_MAX_LISTEN];
+	size_t nlisten;
+	net_endpoint upstream;
+	char upstream_host[256]; /* Host header value for the upstream if the client sent none */
+	int workers;
+	http_limits lim;
+	bool body_over_limit_pass;
+	size_t max_connections;
+	unsigned header_timeout_ms, body_timeout_ms, connect_timeout_ms, response_timeout_ms, keepalive_timeout_ms;
+	enum proxy_mode mode;
+	int paranoia, threshold, block_status;
+	char rules_path[512];
+	engine_exception *exceptions;
+	size_t nexceptions;
+	proxy_path_mode path_modes[PROXY_MAX_PATH_MODES];
+	size_t npath_modes;
+	sk_cidr trusted[PROXY_MAX_TRUSTED];
+	size_t ntrusted;
+	bool hdr_nosniff;
+	char hdr_frame_options[64];
+	char hdr_referrer_policy[128];
+	char hdr_hsts[128];
+	bool access_log;
+	char events[512];   /* event sink spec */
+	char user[64];
+} proxy_settings;
+
+/* Shared, immutable while in use; replaced on SIGHUP. */
+typedef struct proxy_shared {
+	proxy_settings set;
+	ruleset *rules;
+	engine *eng;
+	atomic_int refs;
+} proxy_shared;
+
+struct conn;
+struct upconn;
+
+typedef struct proxy_stats {
+	atomic_ullong requests, blocked, flagged, passed, upstream_errors, bad_requests, timeouts;
+	atomic_llong open_conns;
+} proxy_stats;
+
+typedef struct worker {
+	int id;
+	ev_loop *loop;
+	pthread_t thread;
+	int listen_fd[PROXY_MAX_LISTEN];
+	size_t nlisten;
+	proxy_shared *sh;           /* current shared state (ref held) */
+	engine_scratch *scratch;    /* matches sh->eng */
+	struct conn *conns;         /* all client connections, for the timeout sweep */
+	struct upconn *idle;        /* idle upstream connections (keep-alive pool) */
+	size_t nidle;
+	uint64_t next_id;
+	char id_prefix[9];
+	struct proxy *px;
+} worker;
+
+typedef struct proxy {
+	worker *workers;
+	int nworkers;
+	_Atomic(proxy_shared *) shared;
+	pthread_mutex_t reload_lock;
+	proxy_stats stats;
+	volatile sig_atomic_t stop;
+	volatile sig_atomic_t draining;
+	char config_path[512];
+	char errbuf[512];
+	struct events *events;
+	struct proxy_overrides_store {
+		const char *listen[PROXY_MAX_LISTEN];
+		size_t nlisten;
+		const char *upstream, *workers, *paranoia, *rules, *events;
+		bool monitor;
+	} ov; /* command-line overrides, re-applied on reload */
+} proxy;
+
+enum conn_state { CS_HEAD, CS_BODY, CS_STREAM_REQ, CS_UPSTREAM, CS_RELAY, CS_TUNNEL, CS_RESPOND, CS_IDLE };
+
+/* How a message body is framed, for relaying it unchanged. */
+typedef struct body_framing {
+	enum { BF_NONE, BF_LENGTH, BF_CHUNKED, BF_CLOSE } mode;
+	uint64_t remaining;
+	chunked_state ch;
+	bool done;
+} body_framing;
+
+typedef struct upconn {
+	int fd;
+	struct upconn *next;
+	struct conn *owner;      /* NULL while idle in the pool */
+	bool connected;
+	bool reused;
+	worker *w;
+} upconn;
+
+typedef struct conn {
+	int fd;
+	worker *w;
+	proxy_shared *sh;        /* settings this request runs under */
+	enum conn_state state;
+	struct conn *next, *prev;
+	sk_addr peer;
+	char peer_text[48];
+	sk_addr client;          /* peer, or the address from a trusted X-Forwarded-For */
+	char client_text[48];
+	uint64_t deadline;
+	uint64_t t_start;
+
+	/* request */
+	char *in;
+	size_t in_len, in_cap;
+	http_req_parser rp;
+	http_request req;
+	http_header *hdrs;
+	size_t head_len;
+	chunked_state req_ch;    /* request body decoding when chunked */
+	size_t req_raw_end;      /* end of the request's raw bytes in `in` */
+	sk_buf body;             /* decoded body when chunked */
+	bool body_truncated;
+	bool sent_continue;
+	arena *a;
+	char request_id[24];
+	verdict v;
+	bool flagged;
+
+	/* upstream */
+	upconn *up;
+	sk_buf upreq;            /* request bytes to send to the upstream */
+	size_t upreq_sent;
+	body_framing req_stream; /* over-limit body passed through */
+	size_t stream_base;      /* where streamed body bytes are received in `in` */
+	bool retried;
+
+	/* response */
+	char *rbuf;
+	size_t rlen, rcap;
+	http_req_parser resp_p;
+	http_response resp;
+	http_header *rhdrs;
+	body_framing resp_body;
+	int status;
+	uint64_t resp_bytes;
+
+	/* output to the client */
+	sk_buf out;
+	size_t out_sent;
+	bool close_after;        /* close the client connection when out is flushed */
+	bool paused_upstream;
+} conn;
+
+static inline void conn_deadline(conn *c, unsigned ms)
+{
+	c->deadline = ev_now(c->w->loop) + ms;
+}
+
+/* proxy_main.c */
+proxy_shared *shared_acquire(proxy *px);
+void shared_release(proxy_shared *sh);
+
+/* conn.c */
+void conn_accept(worker *w, int lfd);
+void conn_sweep(worker *w);
+void conn_close(conn *c);
+
+/* upstream.c */
+upconn *upstream_get(worker *w, conn *c);
+void upstream_release(upconn *u, bool reusable);
+void upstream_drop_all(worker *w);
+
+/* respond.c */
+void respond_simple(conn *c, int status, const char *reason, const char *body, bool close_after);
+void respond_block(conn *c);
+void response_head_rewrite(conn *c, sk_buf *o);
+void upstream_request_build(conn *c, sk_slice body, bool stream_rest);
+
+/* audit.c */
+void audit_request(conn *c, const char *kind);
+void audit_event(worker *w, const char *kind, const char *severity, const char *details_json);
+
+#endif
