@@ -397,8 +397,11 @@ static void ssti_ident(ssti_scan *s, const char *p, size_t n, size_t next)
 		break;
 	case N_T:
 		/* SpEL type reference T(java.lang.Runtime) */
-		if (call && next + 1 < s->len && ssti_ident_start((unsigned char)s->v[ssti_skip(s, next + 1)]))
-			ssti_points(r, SSTI_CRIT);
+		if (call) {
+			size_t j = ssti_skip(s, next + 1);
+			if (j < s->len && ssti_ident_start((unsigned char)s->v[j]))
+				ssti_points(r, SSTI_CRIT);
+		}
 		break;
 	case N_PROTO:
 	case N_PROTO_ROOT:
