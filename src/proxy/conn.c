@@ -226,6 +226,40 @@ static void flush_out(conn *c)
 	}
 }
 
+/* ---- buffers that grow ----
+ * Parsed slices point into the buffer they were parsed from. When the
+ * buffer grows and moves, every slice into it is moved by the same offset
+ * (the parsers themselves resume from offsets, not pointers). */
+
+static void rebase_slice(sk_slice *s, uintptr_t old, size_t old_len, char *nbuf)
+{
+	uintptr_t p = (uintptr_t)s->p;
+	if (s->p && p >= old && p <= old + old_len)
+		s->p = nbuf + (p - old);
+}
+
+static void rebase_request(conn *c, uintptr_t old, size_t old_len)
+{
+	http_request *q = &c->req;
+	sk_slice *fields[] = { &q->method, &q->target, &q->path, &q->query, &q->authority, &q->host, &q->upgrade,
+			       &q->content_type };
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		rebase_slice(fields[i], old, old_len, c->in);
+	for (size_t i = 0; i < c->rp.nheaders; i++) {
+		rebase_slice(&c->hdrs[i].name, old, old_len, c->in);
+		rebase_slice(&c->hdrs[i].value, old, old_len, c->in);
+	}
+}
+
+static void rebase_response(conn *c, uintptr_t old, size_t old_len)
+{
+	rebase_slice(&c->resp.reason, old, old_len, c->rbuf);
+	for (size_t i = 0; i < c->resp_p.nheaders; i++) {
+		rebase_slice(&c->rhdrs[i].name, old, old_len, c->rbuf);
+		rebase_slice(&c->rhdrs[i].value, old, old_len, c->rbuf);
+	}
+}
+
 /* ---- reading the request ---- */
 
 static bool read_client(conn *c)
@@ -236,14 +270,15 @@ static bool read_client(conn *c)
 			if (c->in_cap >= max)
 				return true; /* full: the parsers will refuse what does not fit */
 			size_t ncap = c->in_cap * 2 > max ? max : c->in_cap * 2;
+			uintptr_t old = (uintptr_t)c->in;
 			char *n = realloc(c->in, ncap);
 			if (!n) {
 				conn_close(c);
 				return false;
 			}
-			/* The head parser keeps offsets, and slices are rebuilt below. */
 			c->in = n;
 			c->in_cap = ncap;
+			rebase_request(c, old, c->in_len);
 		}
 		ssize_t n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
 		if (n > 0) {
@@ -763,6 +798,7 @@ static void read_upstream(conn *c)
 				fail_upstream(c, 502, "upstream response head too large");
 				return;
 			}
+			uintptr_t old = (uintptr_t)c->rbuf;
 			char *nb = realloc(c->rbuf, ncap);
 			if (!nb) {
 				fail_upstream(c, 502, "out of memory");
@@ -770,6 +806,7 @@ static void read_upstream(conn *c)
 			}
 			c->rbuf = nb;
 			c->rcap = ncap;
+			rebase_response(c, old, c->rlen);
 		}
 		ssize_t n = recv(u->fd, c->rbuf + c->rlen, c->rcap - c->rlen, 0);
 		if (n < 0 && errno == EINTR)

@@ -204,6 +204,17 @@ int cmd_proxy(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* Block the control signals before anything else: a SIGHUP that arrives
+	 * while listeners are being opened must not kill the process. Workers
+	 * inherit the mask; the main thread takes them with sigtimedwait. */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
 
 	static proxy px; /* one per process; workers point into it */
 	memset(&px, 0, sizeof(px));
@@ -285,15 +296,6 @@ int cmd_proxy(int argc, char **argv)
 		goto out;
 	}
 
-	/* Signals go to the main thread only. */
-	sigset_t sigs;
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	sigaddset(&sigs, SIGUSR1);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	for (int i = 0; i < nworkers; i++)
 		pthread_create(&px.workers[i].thread, NULL, worker_main, &px.workers[i]);
 
@@ -320,11 +322,16 @@ int cmd_proxy(int argc, char **argv)
 				ns.exceptions = NULL;
 			if (!nsh) {
 				free(ns.exceptions);
-				char details[700];
-				snprintf(details, sizeof(details), "{\"error\":\"%s\"}", "configuration refused, old one kept");
-				fprintf(stderr, "sekisho proxy: reload refused, keeping the running configuration: %s\n",
-					err);
-				audit_event(&px.workers[0], "reload_failed", "high", details);
+				sk_buf details;
+				buf_init(&details, 4096);
+				buf_puts(&details, "{\"error\":");
+				buf_json_str(&details, sk_slice_make(err, strlen(err)));
+				buf_puts(&details, ",\"action\":\"the running configuration is kept\"}");
+				fprintf(stderr, "sekisho proxy: reload refused, keeping the running configuration: %s%s\n",
+					err, strstr(err, "Permission denied") ? " (the file must be readable by the user "
+										"the proxy runs as after dropping privileges)" : "");
+				audit_event(&px.workers[0], "reload_failed", "high", details.overflow ? "{}" : details.p);
+				buf_free(&details);
 			} else {
 				pthread_mutex_lock(&px.reload_lock);
 				proxy_shared *old = atomic_exchange(&px.shared, nsh);

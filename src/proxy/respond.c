@@ -159,6 +159,9 @@ void response_head_rewrite(conn *c, sk_buf *o)
 			buf_printf(o, "X-Frame-Options: %s\r\n", s->hdr_frame_options);
 		if (s->hdr_referrer_policy[0] && !has_header(r->headers, r->nheaders, "Referrer-Policy"))
 			buf_printf(o, "Referrer-Policy: %s\r\n", s->hdr_referrer_policy);
+		/* The same id as in the audit log and upstream: one handle for an
+		 * operator chasing a report. */
+		buf_printf(o, "X-Request-Id: %s\r\n", c->request_id);
 		if (c->close_after || !c->req.keep_alive)
 			buf_puts(o, "Connection: close\r\n");
 		else if (c->req.version == 10)

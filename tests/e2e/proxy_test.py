@@ -1,0 +1,312 @@
+"""Integration tests of `sekisho proxy`: the real binary in front of the
+real demo upstream on 127.0.0.1, driven with raw sockets (proxyctl).
+Run by tests/e2e/proxy.sh; reads SEKISHO from the environment."""
+import json
+import os
+import signal
+import socket
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from proxyctl import (Conn, Runner, Slowloris, build_request, free_port, pipeline, request,  # noqa: E402
+                      send_raw, start_demo, start_proxy, ws_echo)
+
+T = Runner("proxy", time_limit=90)
+TMP = tempfile.mkdtemp(prefix="sekisho-proxy-test-")
+# The proxy drops privileges after binding (to nobody when started as root);
+# a reload reads the file again as that user, like /etc/sekisho would be.
+os.chmod(TMP, 0o755)
+DEMO = T.watch(start_demo())
+
+
+def write_config(name, text):
+    path = os.path.join(TMP, name)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.chmod(path, 0o644)
+    return path
+
+
+def config_text(port, upstream_port, extra=""):
+    return ("listen: \"127.0.0.1:%d\"\nupstream: \"http://127.0.0.1:%d\"\nworkers: 2\n"
+            "timeouts:\n  header: 2s\n  body: 3s\n  upstream_connect: 1s\n  upstream_response: 2s\n"
+            "  keepalive: 5s\nlimits:\n  max_body_inspect: 64KiB\n" % (port, upstream_port)) + extra
+
+
+def proxy(extra="", upstream_port=None, events=None):
+    port = free_port()
+    cfg = write_config("p%d.yaml" % port, config_text(port, upstream_port or DEMO.port, extra))
+    args = ["-c", cfg]
+    if events:
+        args += ["--events", events]
+    p = T.watch(start_proxy(args, port=port))
+    p.config = cfg
+    return p
+
+
+def demo_saw(marker):
+    return marker in DEMO.log()
+
+
+PX = proxy(events=os.path.join(TMP, "events.jsonl"))
+EVENTS = os.path.join(TMP, "events.jsonl")
+
+
+def events():
+    time.sleep(0.3)  # the sink writes from its own thread
+    out = []
+    with open(EVENTS, encoding="utf-8") as f:
+        for line in f:
+            out.append(json.loads(line))
+    return out
+
+
+@T.test
+def benign_request_passes():
+    r = request(PX.port, "GET", "/search?q=%E9%96%A2%E6%89%80")
+    assert r.status == 200, r
+    assert "関所".encode() in r.body
+    assert r.header("x-content-type-options") == "nosniff"
+    assert r.header("x-frame-options") == "SAMEORIGIN"
+
+
+@T.test
+def attack_is_blocked_and_audited():
+    r = request(PX.port, "GET", "/search?q=1%27%20UNION%20SELECT%20password%20FROM%20users--blockmarker")
+    assert r.status == 403, r
+    rid = r.header("x-request-id")
+    assert rid and rid.encode() in r.body
+    assert not demo_saw("blockmarker"), "a blocked request reached the upstream"
+    ev = [e for e in events() if e.get("request_id") == rid]
+    assert ev and ev[0]["kind"] == "block", ev
+    assert ev[0]["verdict"]["matches"][0]["detector"] == "sqli"
+    assert ["Host", "127.0.0.1"] in ev[0]["headers"]
+
+
+@T.test
+def struts2_content_type_blocked_and_header_logged():
+    ct = ("%{(#_='multipart/form-data').(#dm=@ognl.OgnlContext@DEFAULT_MEMBER_ACCESS)."
+          "(#_memberAccess=#dm).(#cmd='id').(#p=new java.lang.ProcessBuilder({'/bin/sh','-c',#cmd})).(#p.start())}")
+    r = request(PX.port, "POST", "/contact?ognlmarker", headers=[("Content-Type", ct)], body=b"a=b")
+    assert r.status == 403, r
+    assert not demo_saw("ognlmarker")
+    ev = [e for e in events() if e.get("request_id") == r.header("x-request-id")]
+    assert ev and ["Content-Type", ct] in ev[0]["headers"], ev
+
+
+@T.test
+def forwarded_headers():
+    r = request(PX.port, "GET", "/api/headers", headers=[("X-Forwarded-For", "6.6.6.6"), ("Connection", "close, X-Secret"),
+                                                          ("X-Secret", "drop me")])
+    h = {k.lower(): v for k, v in r.json()["headers"]} if isinstance(r.json().get("headers"), list) else \
+        {k.lower(): v for k, v in r.json()["headers"].items()}
+    # a client that is not a trusted proxy cannot forge its address
+    assert h.get("x-forwarded-for") == "127.0.0.1", h
+    assert h.get("x-real-ip") == "127.0.0.1", h
+    assert h.get("x-request-id") == r.header("x-request-id"), h
+    assert "x-secret" not in h, "a header named in Connection must not be forwarded"
+
+
+@T.test
+def keep_alive_reuses_the_connection():
+    with Conn(PX.port) as c:
+        for i in range(5):
+            c.send(build_request("GET", "/healthz", None, None))
+            r = c.read_response()
+            assert r.status == 200 and r.body == b"ok", r
+
+
+@T.test
+def pipelining_in_order():
+    reqs = [build_request("GET", "/search?q=p%d" % i, None, None) for i in range(4)]
+    rs = pipeline(PX.port, reqs)
+    assert [r.status for r in rs] == [200] * 4, [r.status for r in rs]
+    for i, r in enumerate(rs):
+        assert ("p%d" % i).encode() in r.body
+
+
+@T.test
+def pipelined_attack_after_benign_is_blocked():
+    reqs = [build_request("GET", "/healthz", None, None),
+            build_request("GET", "/search?q=%3Cscript%3Ealert(document.cookie)%3C/script%3E", None, None)]
+    rs = pipeline(PX.port, reqs)
+    assert rs[0].status == 200 and rs[1].status == 403, [r.status for r in rs]
+
+
+@T.test
+def chunked_request_body_is_decoded_and_inspected():
+    r = request(PX.port, "POST", "/api/echo", headers=[("Content-Type", "text/plain")], body=b"hello chunked world",
+                chunked=True)
+    assert r.status == 200, r
+    j = r.json()
+    assert j["body"] == "hello chunked world" and j["length"] == 19, j
+    bad = request(PX.port, "POST", "/api/echo", headers=[("Content-Type", "application/x-www-form-urlencoded")],
+                  body=b"q=1%27%20or%20%271%27%3D%271", chunked=True)
+    assert bad.status == 403, bad
+
+
+@T.test
+def chunked_response_relayed():
+    r = request(PX.port, "GET", "/chunked?n=5")
+    assert r.status == 200 and r.framing == "chunked", (r.status, r.framing)
+    assert len(r.body) > 0
+
+
+@T.test
+def large_response_streams():
+    r = request(PX.port, "GET", "/big?kb=2048", timeout=20)
+    assert r.status == 200 and len(r.body) == 2048 * 1024, len(r.body)
+
+
+@T.test
+def body_over_limit_is_refused():
+    body = b"a=" + b"x" * (70 * 1024)
+    r = request(PX.port, "POST", "/api/echo", headers=[("Content-Type", "application/x-www-form-urlencoded")], body=body)
+    assert r.status == 413, r
+
+
+@T.test
+def body_over_limit_passes_when_configured():
+    p = proxy("limits2: {}\n".replace("limits2: {}\n", ""), events=os.path.join(TMP, "pass.jsonl"))
+    p.stop()
+    port = free_port()
+    cfg = write_config("pass.yaml", config_text(port, DEMO.port).replace(
+        "  max_body_inspect: 64KiB\n", "  max_body_inspect: 64KiB\n  body_over_limit: pass\n"))
+    q = T.watch(start_proxy(["-c", cfg, "--events", os.path.join(TMP, "pass.jsonl")], port=port))
+    body = b"x" * (200 * 1024)
+    r = request(port, "POST", "/api/echo", headers=[("Content-Type", "application/octet-stream")], body=body, timeout=20)
+    assert r.status == 200 and r.json()["length"] == len(body), r
+    q.stop()
+
+
+@T.test
+def expect_100_continue():
+    with Conn(PX.port) as c:
+        c.send(b"POST /api/echo HTTP/1.1\r\nHost: a\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n"
+               b"Expect: 100-continue\r\n\r\n")
+        first = c.recv_some(2)
+        assert first.startswith(b"HTTP/1.1 100"), first
+        c.send(b"hello")
+        c.buf = first[first.index(b"\r\n\r\n") + 4:] + c.buf
+        r = c.read_response()
+        assert r.status == 200 and r.json()["body"] == "hello", r
+
+
+@T.test
+def websocket_passthrough():
+    assert ws_echo(PX.port, "こんにちは sekisho") == "こんにちは sekisho"
+
+
+@T.test
+def smuggling_refused_and_never_forwarded():
+    shapes = [
+        b"POST /api/echo HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled1 HTTP/1.1\r\n\r\n",
+        b"POST /api/echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 40\r\n\r\nhelloGET /smuggled2 HTTP/1.1\r\n\r\n",
+        b"POST /api/echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nGET /smuggled3 HTTP/1.1\r\n\r\n",
+        b"POST /api/echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n0\r\n\r\n",
+        b"POST /api/echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n",
+        b"GET /smuggled4 HTTP/1.1\r\nHost: a\r\nX: a\r\n b\r\n\r\n",
+    ]
+    before = DEMO.log().count("/api/echo")
+    for raw in shapes:
+        r = send_raw(PX.port, raw)
+        assert r.status == 400, (raw, r.status)
+    time.sleep(0.2)
+    log = DEMO.log()
+    assert "smuggled" not in log, "a smuggled request reached the upstream"
+    assert log.count("/api/echo") == before, "a refused request reached the upstream"
+
+
+@T.test
+def upstream_down_gives_502_quickly():
+    dead = free_port()
+    p = proxy(upstream_port=dead)
+    t0 = time.monotonic()
+    r = request(p.port, "GET", "/")
+    assert r.status == 502, r
+    assert time.monotonic() - t0 < 1.5
+    p.stop()
+
+
+@T.test
+def upstream_slow_gives_504():
+    t0 = time.monotonic()
+    r = request(PX.port, "GET", "/slow?ms=5000", timeout=10)
+    took = time.monotonic() - t0
+    assert r.status == 504, r
+    assert 1.5 < took < 4.5, took
+
+
+@T.test
+def monitor_mode_logs_but_passes():
+    ev = os.path.join(TMP, "monitor.jsonl")
+    p = proxy("detection:\n  mode: monitor\n", events=ev)
+    r = request(p.port, "GET", "/search?q=%3Cscript%3Ealert(1)%3C/script%3E")
+    assert r.status == 200, r
+    time.sleep(0.3)
+    kinds = [json.loads(l)["kind"] for l in open(ev, encoding="utf-8")]
+    assert "flag" in kinds, kinds
+    p.stop()
+
+
+@T.test
+def reload_refuses_a_broken_config_and_keeps_serving():
+    p = proxy()
+    with open(p.config, "a", encoding="utf-8") as f:
+        f.write("detection:\n  paranoia: 9\n")
+    os.kill(p.p.pid, signal.SIGHUP)
+    p.wait_log(r"reload refused", 5)
+    r = request(p.port, "GET", "/healthz")
+    assert r.status == 200, r
+    # a good config is taken: switch to monitor mode, an attack then passes
+    with open(p.config, "w", encoding="utf-8") as f:
+        f.write(config_text(p.port, DEMO.port, "detection:\n  mode: monitor\n"))
+    os.kill(p.p.pid, signal.SIGHUP)
+    p.wait_log(r"configuration reloaded", 5)
+    r = request(p.port, "GET", "/search?q=%3Cscript%3Ealert(1)%3C/script%3E")
+    assert r.status == 200, r
+    p.stop()
+
+
+@T.test
+def slowloris_does_not_starve_normal_clients():
+    with Slowloris(PX.port, 300) as s:
+        opened = s.open()
+        assert opened >= 250, opened
+        worst = 0.0
+        for _ in range(10):
+            s.trickle()
+            t0 = time.monotonic()
+            r = request(PX.port, "GET", "/healthz", timeout=5)
+            worst = max(worst, time.monotonic() - t0)
+            assert r.status == 200, r
+            time.sleep(0.1)
+        assert worst < 1.0, worst
+        # the header timeout (2 s) cuts them
+        time.sleep(3.0)
+        left = s.count_open(timeout=0.5)
+        assert left < 10, left
+
+
+@T.test
+def slow_request_head_times_out():
+    with Conn(PX.port) as c:
+        c.send(b"GET / HTTP/1.1\r\nHost: a\r\n")
+        t0 = time.monotonic()
+        data = c.read_until_close(65536, 6)
+        assert time.monotonic() - t0 < 4.5
+        assert data.startswith(b"HTTP/1.1 408") or data == b"", data[:40]
+
+
+@T.test
+def graceful_stop():
+    p = proxy()
+    assert request(p.port, "GET", "/healthz").status == 200
+    rc = p.stop(timeout=12)
+    assert rc == 0, rc
+
+
+T.finish()
