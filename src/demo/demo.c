@@ -100,7 +100,7 @@ static int listen_on(const char *addr)
 		return -1;
 	}
 	freeaddrinfo(res);
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { 0 };
 	socklen_t sl = sizeof(ss);
 	char nhost[NI_MAXHOST] = "?", nport[NI_MAXSERV] = "?";
 	if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
@@ -142,7 +142,16 @@ static void start_conn(int fd, const struct sockaddr_storage *ss, socklen_t sl, 
 		c->fd = fd;
 		peer_name(ss, sl, c->peer, sizeof(c->peer));
 	}
-	if (!c || pthread_create(&t, attr, demo_conn_main, c) != 0) {
+	/* Connection threads inherit a mask without SIGINT/SIGTERM, so the
+	 * signal always lands in the accept loop and interrupts accept(). */
+	sigset_t stop, old;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, &old);
+	int rc = c ? pthread_create(&t, attr, demo_conn_main, c) : -1;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
 		free(c);
 		close(fd);
 		atomic_fetch_sub(&demo_active, 1);

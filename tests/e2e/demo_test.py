@@ -3,6 +3,7 @@ the proxyctl toolkit. Reads DEMO_PORT, DEMO_LOG and SEKISHO from the
 environment (demo.sh starts the demo and cleans it up)."""
 import base64
 import os
+import random
 import re
 import socket
 import ssl
@@ -223,6 +224,35 @@ def websocket_echo():
     finally:
         payload = ws.close(1000)
     assert payload == b"\x03\xe8", payload
+
+
+@T.test
+def websocket_fragments_and_errors():
+    ws = ws_connect(PORT)
+    ws.send_frame(1, "ab", fin=False)
+    ws.send_frame(0, "cd", fin=True)
+    assert ws.recv_frame() == (1, False, b"ab") and ws.recv_frame() == (0, True, b"cd")
+    ws.conn.send(b"\x81\x02hi")  # unmasked client frame: protocol error
+    assert ws.recv_frame() == (8, True, b"\x03\xea")  # close 1002
+    assert ws.conn.closed_by_peer(2.0)
+    ws.conn.close()
+
+
+@T.test
+def garbage_does_not_hurt():
+    rnd = random.Random(1234)
+    for i in range(150):
+        data = bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 300)))
+        if i % 3 == 0:  # a valid start, then noise
+            data = b"POST /api/echo HTTP/1.1\r\nHost: a\r\n" + data
+        with Conn(PORT, timeout=5) as c:
+            try:
+                c.send(data)
+                c.sock.shutdown(socket.SHUT_WR)
+                c.read_until_close(timeout=5)
+            except (OSError, ProxyCtlError):
+                pass
+    assert request(PORT, "GET", "/healthz").body == b"ok"
 
 
 @T.test
