@@ -93,7 +93,7 @@ static bool is_word(const cnode *n, const char *w)
 static bool dup_str(cctx *x, const char *path, const cnode *n, size_t max, const char **out)
 {
 	char b[96];
-	if (n->kind != CN_SCALAR || (n->plain && n->len && cnode_is_null(n)))
+	if (n->kind != CN_SCALAR || cnode_is_null(n))
 		return fail(x, n, "%s: expected a string, got %s", path, kind_name(n));
 	if (memchr(n->s, '\0', n->len))
 		return fail(x, n, "%s: NUL bytes are not allowed in \"%s\"", path, show(b, n->s, n->len));
@@ -104,6 +104,24 @@ static bool dup_str(cctx *x, const char *path, const cnode *n, size_t max, const
 		return fail(x, n, "out of memory");
 	*out = d.p;
 	return true;
+}
+
+static void human(char *out, size_t cap, conf_type t, long long v)
+{
+	if (t == CT_SIZE && v >= 1024 && v % (1024LL * 1024 * 1024) == 0)
+		snprintf(out, cap, "%lldGiB", v / (1024LL * 1024 * 1024));
+	else if (t == CT_SIZE && v >= 1024 && v % (1024LL * 1024) == 0)
+		snprintf(out, cap, "%lldMiB", v / (1024LL * 1024));
+	else if (t == CT_SIZE && v >= 1024 && v % 1024 == 0)
+		snprintf(out, cap, "%lldKiB", v / 1024);
+	else if (t == CT_MS && v && v % 3600000 == 0)
+		snprintf(out, cap, "%lldh", v / 3600000);
+	else if (t == CT_MS && v && v % 1000 == 0)
+		snprintf(out, cap, "%llds", v / 1000);
+	else if (t == CT_MS && v)
+		snprintf(out, cap, "%lldms", v);
+	else
+		snprintf(out, cap, "%lld", v);
 }
 
 static bool parse_number(cctx *x, const conf_directive *d, const cnode *n, unsigned long long *v)
@@ -130,9 +148,10 @@ static bool parse_number(cctx *x, const conf_directive *d, const cnode *n, unsig
 	if (!ok)
 		return fail(x, n, "%s: expected %s, got \"%s\"", d->path, what, show(b, n->s, n->len));
 	if (*v < (unsigned long long)d->min || *v > (unsigned long long)d->max) {
-		const char *unit = d->type == CT_SIZE ? " bytes" : d->type == CT_MS ? " ms" : "";
-		return fail(x, n, "%s: %s is out of range (%lld%s to %lld%s)", d->path, show(b, n->s, n->len), d->min,
-			    unit, d->max, unit);
+		char lo[32], hi[32];
+		human(lo, sizeof(lo), d->type, d->min);
+		human(hi, sizeof(hi), d->type, d->max);
+		return fail(x, n, "%s: %s is out of range (%s to %s)", d->path, show(b, n->s, n->len), lo, hi);
 	}
 	return true;
 }
@@ -324,10 +343,11 @@ static bool set_certs(cctx *x, const conf_directive *d, const cnode *n)
 static bool copy_field(cctx *x, const conf_directive *d, const cnode *n, const char *name, char *dst, size_t cap)
 {
 	const char *s;
+	if (n->kind == CN_SCALAR && n->len > cap - 1)
+		return fail(x, n, "%s: '%s' is longer than %zu bytes", d->path, name, cap - 1);
 	if (!dup_str(x, d->path, n, cap - 1, &s))
 		return false;
 	memcpy(dst, s, n->len + 1);
-	(void)name;
 	return true;
 }
 
@@ -623,7 +643,8 @@ static const char *suggest(const char *prefix, const char *key, size_t klen)
 		if (ll > 64)
 			continue;
 		size_t dist = edit_distance(key, klen, last, ll);
-		if (dist < bestd && dist < klen) {
+		/* One edit for short words ("foo" is not "log"), two for longer. */
+		if (dist < bestd && dist <= (klen <= 4 ? 1u : 2u)) {
 			bestd = dist;
 			best = path;
 		}
@@ -702,6 +723,13 @@ static const cnode *where(cctx *x, const char *path)
 	return x->val[idx] ? x->val[idx] : x->key[idx];
 }
 
+/* The first of two keys the file sets (the other may be a default). */
+static const cnode *where2(cctx *x, const char *path, const char *other)
+{
+	const cnode *n = where(x, path);
+	return n ? n : where(x, other);
+}
+
 static bool check_listen_clash(cctx *x, const char *path, const sk_listen *l, size_t n, const char *other_path,
 			       const sk_listen *o, size_t on)
 {
@@ -717,15 +745,15 @@ static bool validate(cctx *x)
 {
 	const sk_config *c = x->c;
 	if (c->limits.max_request_line > c->limits.max_head)
-		return fail(x, where(x, "limits.max_request_line"), "limits.max_request_line (%zu) is larger than limits.max_head (%zu)",
+		return fail(x, where2(x, "limits.max_request_line", "limits.max_head"), "limits.max_request_line (%zu) is larger than limits.max_head (%zu)",
 			    c->limits.max_request_line, c->limits.max_head);
 	if (c->limits.max_header_line > c->limits.max_head)
-		return fail(x, where(x, "limits.max_header_line"), "limits.max_header_line (%zu) is larger than limits.max_head (%zu)",
+		return fail(x, where2(x, "limits.max_header_line", "limits.max_head"), "limits.max_header_line (%zu) is larger than limits.max_head (%zu)",
 			    c->limits.max_header_line, c->limits.max_head);
 	if (c->nlisten == 0 && c->tls.nlisten == 0)
-		return fail(x, where(x, "listen"), "listen and tls.listen are both empty: nothing to listen on");
+		return fail(x, where2(x, "listen", "tls.listen"), "listen and tls.listen are both empty: nothing to listen on");
 	if (c->tls.nlisten && c->tls.ncerts == 0)
-		return fail(x, where(x, "tls.listen"), "tls.listen needs at least one entry in tls.certificates");
+		return fail(x, where2(x, "tls.listen", "tls.certificates"), "tls.listen needs at least one entry in tls.certificates");
 	if (c->tls.redirect_http && c->tls.nlisten == 0)
 		return fail(x, where(x, "tls.redirect_http"), "tls.redirect_http needs tls.listen (where would it redirect?)");
 	if (!check_listen_clash(x, "tls.listen", c->tls.listen, c->tls.nlisten, "listen", c->listen, c->nlisten))
@@ -844,24 +872,6 @@ static bool cell(sk_buf *o, const char *s)
 	return true;
 }
 
-static void human(char *out, size_t cap, conf_type t, long long v)
-{
-	if (t == CT_SIZE && v >= 1024 && v % (1024LL * 1024 * 1024) == 0)
-		snprintf(out, cap, "%lldGiB", v / (1024LL * 1024 * 1024));
-	else if (t == CT_SIZE && v >= 1024 && v % (1024LL * 1024) == 0)
-		snprintf(out, cap, "%lldMiB", v / (1024LL * 1024));
-	else if (t == CT_SIZE && v >= 1024 && v % 1024 == 0)
-		snprintf(out, cap, "%lldKiB", v / 1024);
-	else if (t == CT_MS && v && v % 3600000 == 0)
-		snprintf(out, cap, "%lldh", v / 3600000);
-	else if (t == CT_MS && v && v % 1000 == 0)
-		snprintf(out, cap, "%llds", v / 1000);
-	else if (t == CT_MS)
-		snprintf(out, cap, "%lldms", v);
-	else
-		snprintf(out, cap, "%lld", v);
-}
-
 bool config_doc(sk_buf *o)
 {
 	buf_puts(o, "# sekisho.yaml reference\n\n"
@@ -870,7 +880,8 @@ bool config_doc(sk_buf *o)
 		    "anchors/aliases, tags and several documents are errors, reported as FILE:LINE:COL by\n"
 		    "`sekisho config check`. Sizes are bytes or \"64KiB\", \"1MiB\", \"8k\" (powers of 1024);\n"
 		    "durations are seconds or \"500ms\", \"30s\", \"2m\", \"1h\". Limits: 1 MiB of YAML, nesting 16,\n"
-		    "10,000 nodes. A complete example with every default: etc/sekisho.yaml.\n");
+		    "10,000 nodes. Relative paths are relative to the directory sekisho starts in.\n"
+		    "A complete example with every default: etc/sekisho.yaml.\n");
 	for (size_t i = 0; i < conf_ndirectives; i++) {
 		const conf_directive *d = &conf_directives[i];
 		bool top = !strchr(d->path, '.');

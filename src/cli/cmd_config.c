@@ -60,8 +60,8 @@ static int config_check(const char *path)
 	char msg[512];
 	char *text;
 	size_t len;
-	/* One byte over the parser's cap so that it, not the reader, reports it. */
-	if (file_read_all(path, CONFIG_MAX_BYTES + 1, &text, &len, msg, sizeof(msg)) != 0) {
+	/* The reader enforces the parser's 1 MiB cap ("FILE: larger than ..."). */
+	if (file_read_all(path, CONFIG_MAX_BYTES, &text, &len, msg, sizeof(msg)) != 0) {
 		fprintf(stderr, "%s\n", msg);
 		return 2;
 	}
