@@ -32,6 +32,10 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
 
 LIBSEKISHO := $(B)/libsekisho.a
+# The OS glue and front-end objects (all of src/ but the main), so unit tests
+# can test sinks, sockets and the like through their headers.
+SRC_LIB_OBJ := $(filter-out $(B)/obj/src/cli/main.o,$(BIN_OBJ))
+LIBSRC := $(B)/libsekisho-src.a
 SEKISHO := $(B)/sekisho
 
 .PHONY: all deps run test unit e2e fuzz fuzz-build bench analyze clean checksrc
@@ -51,14 +55,18 @@ $(LIBSEKISHO): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
+$(LIBSRC): $(SRC_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
 $(SEKISHO): $(BIN_OBJ) $(LIBSEKISHO)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(BIN_OBJ) $(LIBSEKISHO) $(PKG_LIBS) $(LDLIBS) -o $@
 
-$(B)/tests/%: tests/unit/%.c tests/unit/harness.h $(LIBSEKISHO)
+$(B)/tests/%: tests/unit/%.c tests/unit/harness.h $(LIBSEKISHO) $(LIBSRC)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST    $@")
-	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -Itests/unit -MMD -MP $< $(LIBSEKISHO) $(LDFLAGS) $(PKG_LIBS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -Itests/unit -MMD -MP $< $(LIBSRC) $(LIBSEKISHO) $(LDFLAGS) $(PKG_LIBS) $(LDLIBS) -o $@
 
 $(B)/bench/%: bench/%.c $(LIBSEKISHO)
 	@mkdir -p $(dir $@)

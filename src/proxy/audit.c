@@ -1,77 +1,91 @@
-/* audit.c - the proxy's audit log: one JSON event per blocked or flagged
- * request (and per request when the access log is on), with the full
- * request header set, because attacks hide in headers that access logs
- * never record (CVE-2017-5638 sat in Content-Type). */
-#include <stdio.h>
+/* audit.c - the proxy's audit log: one event per blocked or flagged request
+ * (and per request when the access log is on), in the one event schema of
+ * lib/event. The details carry the verdict and the full request header set,
+ * because attacks hide in headers access logs never record (CVE-2017-5638
+ * sat in Content-Type). */
 #include <string.h>
 #include <time.h>
 
 #include "events.h"
 #include "proxy.h"
+#include "sekisho/event.h"
 
-/* Cap per event: a request with huge headers still gets one bounded line. */
-#define AUDIT_MAX (256u * 1024)
+/* Header values above this are cut in the log: enough to see an attack,
+ * bounded so one request cannot flood the log. */
 #define AUDIT_VALUE_MAX 4096
+#define AUDIT_DETAILS_MAX (192u * 1024)
 
-static void json_time(sk_buf *o)
-{
-	struct timespec ts;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	buf_printf(o, "\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\"", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-		   tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
-}
-
-static void json_capped(sk_buf *o, sk_slice s)
+static sk_slice capped(sk_slice s)
 {
 	if (s.len > AUDIT_VALUE_MAX)
 		s.len = AUDIT_VALUE_MAX;
-	buf_json_str(o, s);
+	return s;
+}
+
+static sk_severity severity_of(const char *kind)
+{
+	if (strcmp(kind, "block") == 0)
+		return SK_SEV_HIGH;
+	if (strcmp(kind, "flag") == 0)
+		return SK_SEV_MEDIUM;
+	return SK_SEV_INFO;
+}
+
+static void emit(worker *w, const sk_event *ev)
+{
+	sk_buf line;
+	buf_init(&line, SK_EVENT_LINE_MAX);
+	if (event_encode(ev, &line))
+		events_emit(w->px->events, line.p, line.len);
+	buf_free(&line);
 }
 
 void audit_request(conn *c, const char *kind)
 {
-	sk_buf o;
-	buf_init(&o, AUDIT_MAX);
-	const char *sev = strcmp(kind, "block") == 0 ? "high" : strcmp(kind, "flag") == 0 ? "medium" : "info";
-	buf_puts(&o, "{\"time\":");
-	json_time(&o);
-	buf_printf(&o, ",\"part\":\"proxy\",\"kind\":\"%s\",\"severity\":\"%s\",\"src\":\"%s\",\"peer\":\"%s\","
-		       "\"request_id\":\"%s\",\"method\":",
-		   kind, sev, c->client_text[0] ? c->client_text : c->peer_text, c->peer_text, c->request_id);
-	json_capped(&o, c->req.method);
-	buf_puts(&o, ",\"uri\":");
-	json_capped(&o, c->req.target);
-	buf_puts(&o, ",\"host\":");
-	json_capped(&o, c->req.host);
-	buf_printf(&o, ",\"status\":%d,\"duration_ms\":%llu,\"verdict\":", c->status,
+	sk_buf d;
+	buf_init(&d, AUDIT_DETAILS_MAX);
+	buf_printf(&d, "{\"peer\":\"%s\",\"status\":%d,\"duration_ms\":%llu,\"verdict\":", c->peer_text, c->status,
 		   (unsigned long long)(ev_now(c->w->loop) - c->t_start));
-	verdict_json(&o, &c->v);
-	buf_puts(&o, ",\"headers\":[");
+	verdict_json(&d, &c->v);
+	buf_puts(&d, ",\"headers\":[");
 	for (size_t i = 0; i < c->req.nheaders; i++) {
-		buf_puts(&o, i ? ",[" : "[");
-		json_capped(&o, c->req.headers[i].name);
-		buf_puts(&o, ",");
-		json_capped(&o, c->req.headers[i].value);
-		buf_puts(&o, "]");
+		buf_puts(&d, i ? ",[" : "[");
+		buf_json_str(&d, capped(c->req.headers[i].name));
+		buf_puts(&d, ",");
+		buf_json_str(&d, capped(c->req.headers[i].value));
+		buf_puts(&d, "]");
 	}
-	buf_printf(&o, "],\"body_bytes\":%zu}\n",
+	buf_printf(&d, "],\"body_bytes\":%zu}",
 		   c->req.chunked ? c->body.len : (size_t)(c->req.has_content_length ? c->req.content_length : 0));
-	if (!o.overflow)
-		events_emit(c->w->px->events, o.p, o.len);
-	buf_free(&o);
+
+	sk_event ev;
+	memset(&ev, 0, sizeof(ev));
+	clock_gettime(CLOCK_REALTIME, &ev.time);
+	ev.part = "proxy";
+	ev.kind = kind;
+	ev.severity = severity_of(kind);
+	ev.src = sk_slice_make(c->client_text[0] ? c->client_text : c->peer_text,
+			       strlen(c->client_text[0] ? c->client_text : c->peer_text));
+	ev.request_id = sk_slice_make(c->request_id, strlen(c->request_id));
+	ev.host = capped(c->req.host);
+	ev.method = capped(c->req.method);
+	ev.uri = capped(c->req.target);
+	/* An overflowing details object is left out; the event itself stays. */
+	ev.details_json = d.overflow ? SK_SLICE_NULL : sk_slice_make(d.p, d.len);
+	emit(c->w, &ev);
+	buf_free(&d);
 }
 
 void audit_event(worker *w, const char *kind, const char *severity, const char *details_json)
 {
-	sk_buf o;
-	buf_init(&o, 16384);
-	buf_puts(&o, "{\"time\":");
-	json_time(&o);
-	buf_printf(&o, ",\"part\":\"proxy\",\"kind\":\"%s\",\"severity\":\"%s\",\"details\":%s}\n", kind, severity,
-		   details_json ? details_json : "{}");
-	if (!o.overflow)
-		events_emit(w->px->events, o.p, o.len);
-	buf_free(&o);
+	sk_event ev;
+	memset(&ev, 0, sizeof(ev));
+	clock_gettime(CLOCK_REALTIME, &ev.time);
+	ev.part = "proxy";
+	ev.kind = kind;
+	if (!event_severity_parse(sk_slice_make(severity, strlen(severity)), &ev.severity))
+		ev.severity = SK_SEV_INFO;
+	if (details_json)
+		ev.details_json = sk_slice_make(details_json, strlen(details_json));
+	emit(w, &ev);
 }

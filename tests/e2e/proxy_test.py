@@ -82,8 +82,8 @@ def attack_is_blocked_and_audited():
     assert not demo_saw("blockmarker"), "a blocked request reached the upstream"
     ev = [e for e in events() if e.get("request_id") == rid]
     assert ev and ev[0]["kind"] == "block", ev
-    assert ev[0]["verdict"]["matches"][0]["detector"] == "sqli"
-    assert ["Host", "127.0.0.1"] in ev[0]["headers"]
+    assert ev[0]["details"]["verdict"]["matches"][0]["detector"] == "sqli"
+    assert ["Host", "127.0.0.1"] in ev[0]["details"]["headers"]
 
 
 @T.test
@@ -94,7 +94,7 @@ def struts2_content_type_blocked_and_header_logged():
     assert r.status == 403, r
     assert not demo_saw("ognlmarker")
     ev = [e for e in events() if e.get("request_id") == r.header("x-request-id")]
-    assert ev and ["Content-Type", ct] in ev[0]["headers"], ev
+    assert ev and ["Content-Type", ct] in ev[0]["details"]["headers"], ev
 
 
 @T.test
