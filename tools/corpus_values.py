@@ -6,8 +6,9 @@ Usage: corpus_values.py FILE.jsonl [--category C] > values.tsv
 
 Output: one line per value, tab-separated:
     id  category  expect  loc  name  value
-where value is decoded for its container (query/form: percent-decoded once,
-'+' as space; JSON: string leaves; cookies: as sent; headers: as sent) and
+where value is decoded for its container as the engine does (query/form:
+percent-decoded to a fixed point, '+' as space; cookies and headers with a
+'%': percent-decoded to a fixed point; JSON: string leaves) and
 escaped in the tests/data convention: \\\\ \\t \\n \\r \\xHH for control bytes.
 Bytes >= 0x80 are written as they are (UTF-8, or raw Shift_JIS/EUC-JP).
 Protocol (raw) records are skipped: they are whole requests, not values.
@@ -82,12 +83,15 @@ def values(r):
         yield ('query_arg', k, v)
         yield ('query_arg_name', k, k)
     for h, v in r['headers'].items():
+        # As the engine: cookie values and percent-encoded header values are
+        # decoded to a fixed point ('+' stays '+').
         if h.lower() == 'cookie':
             for c in v.split(';'):
                 k, _, cv = c.strip().partition('=')
-                yield ('cookie', k.encode(), cv.encode('latin-1', 'replace'))
+                yield ('cookie', k.encode(), unq(cv, plus=False))
         elif h.lower() not in ('content-length', 'host', 'connection'):
-            yield ('header', h.encode(), v.encode('latin-1', 'replace'))
+            raw = v.encode('latin-1', 'replace')
+            yield ('header', h.encode(), unq(raw, plus=False) if b'%' in raw else raw)
     body = r.get('body')
     if body is None: return
     body = base64.b64decode(body) if r.get('body_encoding') == 'base64' else body.encode('utf-8', 'surrogatepass')
