@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../sys/file.h"
 #include "sekisho/config.h"
@@ -33,7 +34,7 @@ static void endpoint_from_listen(const sk_listen *l, net_endpoint *ep)
 /* "http://host[:port][/]" -> "host:port" for net_parse_endpoint. */
 static int upstream_from_url(const char *url, proxy_settings *s, char *errbuf, size_t errlen)
 {
-	if (strncmp(url, "http://", 7) != 0) {
+	if (strncasecmp(url, "http://", 7) != 0) {
 		snprintf(errbuf, errlen, "upstream '%s': only http://host:port is supported", url);
 		return -1;
 	}
@@ -65,8 +66,17 @@ static int from_config(const sk_config *c, proxy_settings *s, char *errbuf, size
 {
 	for (size_t i = 0; i < c->nlisten && s->nlisten < PROXY_MAX_LISTEN; i++)
 		endpoint_from_listen(&c->listen[i], &s->listen[s->nlisten++]);
-	if (c->upstream.url && upstream_from_url(c->upstream.url, s, errbuf, errlen) != 0)
-		return -1;
+	if (c->upstream.url) {
+		/* The config parser already split the URL (case-insensitive scheme,
+		 * brackets, default port): use its host and port. */
+		char hp[200];
+		bool v6 = strchr(c->upstream.host, ':') != NULL;
+		snprintf(hp, sizeof(hp), "%s%.180s%s:%u", v6 ? "[" : "", c->upstream.host, v6 ? "]" : "",
+			 (unsigned)c->upstream.port);
+		snprintf(s->upstream_host, sizeof(s->upstream_host), "%s", hp);
+		if (net_parse_endpoint(hp, &s->upstream, errbuf, errlen) != 0)
+			return -1;
+	}
 	s->workers = (int)c->workers;
 	snprintf(s->user, sizeof(s->user), "%s", c->user ? c->user : "");
 	s->lim = c->limits;
