@@ -177,6 +177,8 @@ static void conn_reset_for_next(conn *c)
 /* The exchange is over: keep-alive or close. */
 static void exchange_done(conn *c)
 {
+	if (c->t_start)
+		stats_latency(&c->w->px->stats, (ev_now(c->w->loop) - c->t_start) * 1000u);
 	if (c->close_after || !c->req.keep_alive || c->w->px->draining) {
 		conn_close(c);
 		return;
@@ -415,6 +417,7 @@ static void inspect_and_route(conn *c, sk_slice body)
 	}
 	if (c->v.block && mode == MODE_BLOCK) {
 		atomic_fetch_add(&px->stats.blocked, 1);
+		stats_count_block(&px->stats, &c->v);
 		c->status = s->block_status;
 		audit_request(c, "block");
 		respond_block(c);

@@ -72,6 +72,8 @@ typedef struct proxy_settings {
 	bool access_log;
 	char events[512];   /* event sink spec */
 	char user[64];
+	net_endpoint admin;
+	bool admin_enabled;
 } proxy_settings;
 
 /* Shared, immutable while in use; replaced on SIGHUP. */
@@ -85,9 +87,17 @@ typedef struct proxy_shared {
 struct conn;
 struct upconn;
 
+/* Latency histogram bucket bounds, milliseconds (Prometheus "le"). */
+#define LATENCY_BUCKETS 12
+#define STATS_DETECTORS 32 /* detector_table rows; the last two: protocol, rule */
+
 typedef struct proxy_stats {
 	atomic_ullong requests, blocked, flagged, passed, upstream_errors, bad_requests, timeouts;
 	atomic_llong open_conns;
+	atomic_ullong blocks_by[STATS_DETECTORS];
+	atomic_ullong latency[LATENCY_BUCKETS + 1]; /* last: +Inf */
+	atomic_ullong latency_sum_us;
+	atomic_ullong latency_count;
 } proxy_stats;
 
 typedef struct worker {
@@ -116,6 +126,7 @@ typedef struct proxy {
 	volatile sig_atomic_t draining;
 	char config_path[512];
 	char errbuf[512];
+	int admin_fd;
 	struct events *events;
 	struct proxy_overrides_store {
 		const char *listen[PROXY_MAX_LISTEN];
@@ -223,6 +234,13 @@ void respond_simple(conn *c, int status, const char *reason, const char *body, b
 void respond_block(conn *c);
 void response_head_rewrite(conn *c, sk_buf *o);
 void upstream_request_build(conn *c, sk_slice body, bool stream_rest);
+
+/* admin.c: health and Prometheus metrics on the admin listener */
+int admin_listen(proxy *px, char *errbuf, size_t errlen);
+void admin_attach(worker *w);
+void admin_close(proxy *px);
+void stats_count_block(proxy_stats *st, const verdict *v);
+void stats_latency(proxy_stats *st, uint64_t us);
 
 /* audit.c */
 void audit_request(conn *c, const char *kind);

@@ -80,6 +80,9 @@ static proxy_shared *shared_build(const proxy_settings *set, char *errbuf, size_
 	ec.exceptions = set->exceptions;
 	ec.nexceptions = set->nexceptions;
 	ec.rules = sh->rules;
+	/* The clean-value cache is keyed with a fresh secret on every build
+	 * (start and reload); without one it stays off. */
+	ec.cache = getrandom(ec.cache_key, sizeof(ec.cache_key), 0) == (ssize_t)sizeof(ec.cache_key);
 	sh->eng = engine_new(&ec);
 	if (!sh->eng) {
 		ruleset_free(sh->rules);
@@ -118,6 +121,7 @@ static void *worker_main(void *arg)
 	worker *w = arg;
 	for (size_t i = 0; i < w->nlisten; i++)
 		ev_add(w->loop, w->listen_fd[i], EV_READ, on_listen, w);
+	admin_attach(w);
 	ev_set_tick(w->loop, TICK_MS, on_tick, w);
 	ev_run(w->loop, &w->px->stop);
 	while (w->conns)
@@ -218,6 +222,7 @@ int cmd_proxy(int argc, char **argv)
 
 	static proxy px; /* one per process; workers point into it */
 	memset(&px, 0, sizeof(px));
+	px.admin_fd = -1;
 	pthread_mutex_init(&px.reload_lock, NULL);
 	if (config_path)
 		snprintf(px.config_path, sizeof(px.config_path), "%s", config_path);
@@ -291,6 +296,10 @@ int cmd_proxy(int argc, char **argv)
 			w->listen_fd[w->nlisten++] = fd;
 		}
 	}
+	if (admin_listen(&px, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sekisho proxy: cannot listen on the admin address %s\n", err);
+		goto out;
+	}
 	if (drop_privileges(set.user, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sekisho proxy: %s\n", err);
 		goto out;
@@ -303,9 +312,10 @@ int cmd_proxy(int argc, char **argv)
 	for (size_t l = 0; l < set.nlisten; l++)
 		snprintf(listening + strlen(listening), sizeof(listening) - strlen(listening), "%s%s", l ? ", " : "",
 			 set.listen[l].text);
-	fprintf(stderr, "sekisho proxy: listening on %s, upstream %s, %d workers, mode %s, paranoia %d\n",
+	fprintf(stderr, "sekisho proxy: listening on %s, upstream %s, %d workers, mode %s, paranoia %d%s%s\n",
 		listening, set.upstream.text, nworkers,
-		set.mode == MODE_BLOCK ? "block" : set.mode == MODE_MONITOR ? "monitor" : "off", set.paranoia);
+		set.mode == MODE_BLOCK ? "block" : set.mode == MODE_MONITOR ? "monitor" : "off", set.paranoia,
+		set.admin_enabled ? ", admin on " : "", set.admin_enabled ? set.admin.text : "");
 	audit_event(&px.workers[0], "start", "info", "{}");
 
 	for (;;) {
@@ -368,6 +378,7 @@ out:
 		ev_free(w->loop);
 	}
 	free(px.workers);
+	admin_close(&px);
 	shared_release(atomic_load(&px.shared));
 	events_close(px.events);
 	return rc;

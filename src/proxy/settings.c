@@ -117,6 +117,10 @@ static int from_config(const sk_config *c, proxy_settings *s, char *errbuf, size
 		 c->headers.referrer_policy ? c->headers.referrer_policy : "");
 	snprintf(s->hdr_hsts, sizeof(s->hdr_hsts), "%s", c->headers.hsts ? c->headers.hsts : "");
 	s->access_log = c->log.access;
+	if (c->admin.enabled) {
+		endpoint_from_listen(&c->admin.listen, &s->admin);
+		s->admin_enabled = true;
+	}
 	snprintf(s->events, sizeof(s->events), "%s", c->log.nevents ? c->log.events[0].target : "stderr");
 	return 0;
 }

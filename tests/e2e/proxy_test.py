@@ -32,8 +32,9 @@ def write_config(name, text):
 
 def config_text(port, upstream_port, extra=""):
     return ("listen: \"127.0.0.1:%d\"\nupstream: \"http://127.0.0.1:%d\"\nworkers: 2\n"
+            "admin:\n  listen: \"127.0.0.1:%d\"\n" % (port, upstream_port, free_port()) +
             "timeouts:\n  header: 2s\n  body: 3s\n  upstream_connect: 1s\n  upstream_response: 2s\n"
-            "  keepalive: 5s\nlimits:\n  max_body_inspect: 64KiB\n" % (port, upstream_port)) + extra
+            "  keepalive: 5s\nlimits:\n  max_body_inspect: 64KiB\n") + extra
 
 
 def proxy(extra="", upstream_port=None, events=None):
@@ -299,6 +300,25 @@ def slow_request_head_times_out():
         data = c.read_until_close(65536, 6)
         assert time.monotonic() - t0 < 4.5
         assert data.startswith(b"HTTP/1.1 408") or data == b"", data[:40]
+
+
+@T.test
+def metrics_and_health():
+    import re
+    m = re.search(r"admin:\n  listen: \"127\.0\.0\.1:(\d+)\"", open(PX.config, encoding="utf-8").read())
+    admin = int(m.group(1))
+    h = request(admin, "GET", "/healthz")
+    assert h.status == 200 and h.body == b"ok\n", h
+    r = request(admin, "GET", "/metrics")
+    assert r.status == 200, r
+    text = r.text
+    for name in ("sekisho_requests_total", "sekisho_blocked_total", "sekisho_open_connections",
+                 "sekisho_request_duration_seconds_bucket", "sekisho_upstream_errors_total"):
+        assert name in text, name
+    blocked = int(re.search(r"^sekisho_blocked_total (\d+)$", text, re.M).group(1))
+    assert blocked >= 3, blocked
+    sqli = int(re.search(r'^sekisho_block_matches_total\{detector="sqli"\} (\d+)$', text, re.M).group(1))
+    assert sqli >= 1, sqli
 
 
 @T.test
