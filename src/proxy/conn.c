@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "proxy.h"
+#include "tls.h"
 
 /* Output backlog at which reading from the upstream pauses until the
  * client has drained it (a slow reader must not make us buffer a movie). */
@@ -29,7 +30,28 @@ static void set_deadline(conn *c, unsigned ms)
 
 static void watch_client(conn *c, unsigned events)
 {
+	/* A TLS session may need the other direction to make progress (a
+	 * handshake message to send while we want to read, or the reverse). */
+	if (c->ssl && c->tls_want == TLS_WANT_WRITE)
+		events |= EV_WRITE;
+	if (c->ssl && c->tls_want == TLS_WANT_READ && events)
+		events |= EV_READ;
 	ev_mod(c->w->loop, c->fd, events);
+}
+
+/* Client I/O, plain or TLS, with the contract of recv/send. */
+static ssize_t conn_recv(conn *c, void *buf, size_t n)
+{
+	if (!c->ssl)
+		return recv(c->fd, buf, n, 0);
+	return tls_recv(c->ssl, buf, n, &c->tls_want);
+}
+
+static ssize_t conn_send(conn *c, const void *buf, size_t n)
+{
+	if (!c->ssl)
+		return send(c->fd, buf, n, MSG_NOSIGNAL);
+	return tls_send(c->ssl, buf, n, &c->tls_want);
 }
 
 /* ---- lifecycle ---- */
@@ -61,6 +83,7 @@ void conn_close(conn *c)
 		c->up = NULL;
 	}
 	ev_del(w->loop, c->fd);
+	tls_session_free(c->ssl);
 	close(c->fd);
 	conn_unlink(w, c);
 	atomic_fetch_sub(&w->px->stats.open_conns, 1);
@@ -77,7 +100,7 @@ void conn_close(conn *c)
 	free(c);
 }
 
-void conn_accept(worker *w, int lfd)
+void conn_accept(worker *w, int lfd, bool tls)
 {
 	for (int i = 0; i < 64; i++) {
 		struct sockaddr_storage sa;
@@ -116,6 +139,16 @@ void conn_accept(worker *w, int lfd)
 		c->w = w;
 		c->sh = sh;
 		c->state = CS_IDLE;
+		if (tls && !(c->ssl = tls_session_new(w->px->tls, fd))) {
+			shared_release(sh);
+			free(c->in);
+			free(c->hdrs);
+			free(c->rhdrs);
+			arena_free(c->a);
+			free(c);
+			close(fd);
+			continue;
+		}
 		net_peer(&sa, &c->peer, c->peer_text, sizeof(c->peer_text));
 		buf_init(&c->body, sh->set.lim.max_body_inspect);
 		buf_init(&c->upreq, OUT_MAX);
@@ -191,7 +224,7 @@ static void exchange_done(conn *c)
 static void flush_out(conn *c)
 {
 	while (c->out_sent < c->out.len) {
-		ssize_t n = send(c->fd, c->out.p + c->out_sent, c->out.len - c->out_sent, MSG_NOSIGNAL);
+		ssize_t n = conn_send(c, c->out.p + c->out_sent, c->out.len - c->out_sent);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -282,10 +315,12 @@ static bool read_client(conn *c)
 			c->in_cap = ncap;
 			rebase_request(c, old, c->in_len);
 		}
-		ssize_t n = recv(c->fd, c->in + c->in_len, c->in_cap - c->in_len, 0);
+		ssize_t n = conn_recv(c, c->in + c->in_len, c->in_cap - c->in_len);
 		if (n > 0) {
 			c->in_len += (size_t)n;
-			if ((size_t)n < READ_CHUNK)
+			/* Decrypted bytes may wait inside the TLS session with no
+			 * socket readiness to announce them: take them now. */
+			if ((size_t)n < READ_CHUNK && !(c->ssl && tls_pending(c->ssl)))
 				return true;
 			continue;
 		}
@@ -367,7 +402,7 @@ static void send_continue(conn *c)
 	static const char msg[] = "HTTP/1.1 100 Continue\r\n\r\n";
 	/* Tiny and first on the wire: a direct send; if it does not go out at
 	 * once the client simply sends the body after its own timeout. */
-	(void)!send(c->fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL);
+	(void)!conn_send(c, msg, sizeof(msg) - 1);
 	c->sent_continue = true;
 }
 
@@ -458,6 +493,10 @@ static void process_input(conn *c)
 		c->head_len = (size_t)n;
 		snprintf(c->request_id, sizeof(c->request_id), "%s%08llx", c->w->id_prefix,
 			 (unsigned long long)++c->w->next_id);
+		if (!c->ssl && s->redirect_http) {
+			respond_redirect_https(c);
+			return;
+		}
 		c->state = CS_BODY;
 		set_deadline(c, s->body_timeout_ms);
 		uint64_t cl = c->req.has_content_length ? c->req.content_length : 0;
@@ -545,11 +584,13 @@ bad:
 
 /* ---- tunnel (WebSocket after 101) ---- */
 
-static void tunnel_copy(conn *c, int from, int to)
+/* Copy what is ready in one direction of the tunnel. to_upstream: client
+ * to upstream, else upstream to client. */
+static void tunnel_copy(conn *c, bool to_upstream)
 {
 	char buf[16384];
 	for (int i = 0; i < 16; i++) {
-		ssize_t n = recv(from, buf, sizeof(buf), 0);
+		ssize_t n = to_upstream ? conn_recv(c, buf, sizeof(buf)) : recv(c->up->fd, buf, sizeof(buf), 0);
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
 			conn_close(c);
 			return;
@@ -558,7 +599,8 @@ static void tunnel_copy(conn *c, int from, int to)
 			return;
 		size_t off = 0;
 		while (off < (size_t)n) {
-			ssize_t m = send(to, buf + off, (size_t)n - off, MSG_NOSIGNAL);
+			ssize_t m = to_upstream ? send(c->up->fd, buf + off, (size_t)n - off, MSG_NOSIGNAL)
+						: conn_send(c, buf + off, (size_t)n - off);
 			if (m < 0 && errno == EINTR)
 				continue;
 			if (m <= 0) {
@@ -580,7 +622,7 @@ static void stream_request_body(conn *c)
 {
 	size_t room = c->in_cap - c->stream_base;
 	size_t want = room < c->req_stream.remaining ? room : (size_t)c->req_stream.remaining;
-	ssize_t n = recv(c->fd, c->in + c->stream_base, want, 0);
+	ssize_t n = conn_recv(c, c->in + c->stream_base, want);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
 	if (n <= 0) {
@@ -606,13 +648,16 @@ static void client_io(ev_loop *loop, int fd, unsigned events, void *ud)
 		return;
 	}
 	if (c->state == CS_TUNNEL) {
-		tunnel_copy(c, c->fd, c->up->fd);
+		tunnel_copy(c, true);
 		return;
 	}
-	if ((events & EV_WRITE) && c->out.len > c->out_sent) {
+	if ((events & (EV_WRITE | (c->ssl ? EV_READ : 0))) && c->out.len > c->out_sent) {
 		flush_out(c);
 		return;
 	}
+	/* TLS: writability may be what a read was waiting for. */
+	if (c->ssl && (events & EV_WRITE) && c->tls_want == TLS_WANT_WRITE)
+		events |= EV_READ;
 	if (events & (EV_READ | EV_ERROR)) {
 		if (c->state != CS_IDLE && c->state != CS_HEAD && c->state != CS_BODY) {
 			/* Not reading requests now: a hang-up ends the exchange. */
@@ -901,7 +946,7 @@ static void upstream_io(ev_loop *loop, int fd, unsigned events, void *ud)
 		return;
 	}
 	if (c->state == CS_TUNNEL) {
-		tunnel_copy(c, u->fd, c->fd);
+		tunnel_copy(c, false);
 		return;
 	}
 	if (!u->connected) {

@@ -26,6 +26,7 @@
 
 #include "../sys/ev.h"
 #include "../sys/net.h"
+#include "tls.h"
 #include "sekisho/addr.h"
 #include "sekisho/arena.h"
 #include "sekisho/buf.h"
@@ -74,6 +75,11 @@ typedef struct proxy_settings {
 	char user[64];
 	net_endpoint admin;
 	bool admin_enabled;
+	net_endpoint tls_listen[PROXY_MAX_LISTEN];
+	size_t ntls_listen;
+	tls_cert_paths tls_certs[16];
+	size_t ntls_certs;
+	bool redirect_http;
 } proxy_settings;
 
 /* Shared, immutable while in use; replaced on SIGHUP. */
@@ -106,6 +112,8 @@ typedef struct worker {
 	pthread_t thread;
 	int listen_fd[PROXY_MAX_LISTEN];
 	size_t nlisten;
+	int tls_listen_fd[PROXY_MAX_LISTEN];
+	size_t ntls_listen;
 	proxy_shared *sh;           /* current shared state (ref held) */
 	engine_scratch *scratch;    /* matches sh->eng */
 	struct conn *conns;         /* all client connections, for the timeout sweep */
@@ -127,6 +135,7 @@ typedef struct proxy {
 	char config_path[512];
 	char errbuf[512];
 	int admin_fd;
+	struct tls_server *tls;   /* loaded once at start (keys are read as root) */
 	struct events *events;
 	struct proxy_overrides_store {
 		const char *listen[PROXY_MAX_LISTEN];
@@ -158,6 +167,8 @@ typedef struct upconn {
 typedef struct conn {
 	int fd;
 	worker *w;
+	struct ssl_st *ssl;      /* TLS session, or NULL for plain HTTP */
+	unsigned tls_want;       /* TLS_WANT_* the session waits for */
 	proxy_shared *sh;        /* settings this request runs under */
 	enum conn_state state;
 	struct conn *next, *prev;
@@ -220,7 +231,7 @@ proxy_shared *shared_acquire(proxy *px);
 void shared_release(proxy_shared *sh);
 
 /* conn.c */
-void conn_accept(worker *w, int lfd);
+void conn_accept(worker *w, int lfd, bool tls);
 void conn_sweep(worker *w);
 void conn_close(conn *c);
 
@@ -232,6 +243,7 @@ void upstream_drop_all(worker *w);
 /* respond.c */
 void respond_simple(conn *c, int status, const char *reason, const char *body, bool close_after);
 void respond_block(conn *c);
+void respond_redirect_https(conn *c);
 void response_head_rewrite(conn *c, sk_buf *o);
 void upstream_request_build(conn *c, sk_slice body, bool stream_rest);
 

@@ -20,6 +20,7 @@
 #include "events.h"
 #include "proxy.h"
 #include "settings.h"
+#include "tls.h"
 
 #define TICK_MS 250
 #define DRAIN_MS 10000
@@ -99,19 +100,31 @@ static void on_listen(ev_loop *loop, int fd, unsigned events, void *ud)
 {
 	(void)loop;
 	(void)events;
-	conn_accept(ud, fd);
+	conn_accept(ud, fd, false);
+}
+
+static void on_listen_tls(ev_loop *loop, int fd, unsigned events, void *ud)
+{
+	(void)loop;
+	(void)events;
+	conn_accept(ud, fd, true);
 }
 
 static void on_tick(ev_loop *loop, void *ud)
 {
 	(void)loop;
 	worker *w = ud;
-	if (w->px->draining && w->nlisten) {
+	if (w->px->draining && (w->nlisten || w->ntls_listen)) {
 		for (size_t i = 0; i < w->nlisten; i++) {
 			ev_del(w->loop, w->listen_fd[i]);
 			close(w->listen_fd[i]);
 		}
+		for (size_t i = 0; i < w->ntls_listen; i++) {
+			ev_del(w->loop, w->tls_listen_fd[i]);
+			close(w->tls_listen_fd[i]);
+		}
 		w->nlisten = 0;
+		w->ntls_listen = 0;
 	}
 	conn_sweep(w);
 }
@@ -121,6 +134,8 @@ static void *worker_main(void *arg)
 	worker *w = arg;
 	for (size_t i = 0; i < w->nlisten; i++)
 		ev_add(w->loop, w->listen_fd[i], EV_READ, on_listen, w);
+	for (size_t i = 0; i < w->ntls_listen; i++)
+		ev_add(w->loop, w->tls_listen_fd[i], EV_READ, on_listen_tls, w);
 	admin_attach(w);
 	ev_set_tick(w->loop, TICK_MS, on_tick, w);
 	ev_run(w->loop, &w->px->stop);
@@ -242,6 +257,16 @@ int cmd_proxy(int argc, char **argv)
 	}
 	atomic_init(&px.shared, sh);
 
+	if (set.ntls_listen) {
+		/* Keys are read now, as root; a reload keeps these certificates
+		 * (changing them needs a restart). */
+		px.tls = tls_server_new(set.tls_certs, set.ntls_certs, err, sizeof(err));
+		if (!px.tls) {
+			fprintf(stderr, "sekisho proxy: %s\n", err);
+			shared_release(sh);
+			return 2;
+		}
+	}
 	px.events = events_open(set.events, err, sizeof(err));
 	if (!px.events) {
 		fprintf(stderr, "sekisho proxy: events: %s\n", err);
@@ -295,6 +320,14 @@ int cmd_proxy(int argc, char **argv)
 			}
 			w->listen_fd[w->nlisten++] = fd;
 		}
+		for (size_t l = 0; l < set.ntls_listen; l++) {
+			int fd = net_listen(&set.tls_listen[l], true, 1024, err, sizeof(err));
+			if (fd < 0) {
+				fprintf(stderr, "sekisho proxy: cannot listen on %s\n", err);
+				goto out;
+			}
+			w->tls_listen_fd[w->ntls_listen++] = fd;
+		}
 	}
 	if (admin_listen(&px, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sekisho proxy: cannot listen on the admin address %s\n", err);
@@ -312,6 +345,9 @@ int cmd_proxy(int argc, char **argv)
 	for (size_t l = 0; l < set.nlisten; l++)
 		snprintf(listening + strlen(listening), sizeof(listening) - strlen(listening), "%s%s", l ? ", " : "",
 			 set.listen[l].text);
+	for (size_t l = 0; l < set.ntls_listen; l++)
+		snprintf(listening + strlen(listening), sizeof(listening) - strlen(listening), "%s%s (TLS)",
+			 (l || set.nlisten) ? ", " : "", set.tls_listen[l].text);
 	fprintf(stderr, "sekisho proxy: listening on %s, upstream %s, %d workers, mode %s, paranoia %d%s%s\n",
 		listening, set.upstream.text, nworkers,
 		set.mode == MODE_BLOCK ? "block" : set.mode == MODE_MONITOR ? "monitor" : "off", set.paranoia,
@@ -372,6 +408,8 @@ out:
 		worker *w = &px.workers[i];
 		for (size_t l = 0; l < w->nlisten; l++)
 			close(w->listen_fd[l]);
+		for (size_t l = 0; l < w->ntls_listen; l++)
+			close(w->tls_listen_fd[l]);
 		engine_scratch_free(w->scratch);
 		if (w->sh)
 			shared_release(w->sh);
@@ -379,6 +417,7 @@ out:
 	}
 	free(px.workers);
 	admin_close(&px);
+	tls_server_free(px.tls);
 	shared_release(atomic_load(&px.shared));
 	events_close(px.events);
 	return rc;

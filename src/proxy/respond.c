@@ -107,6 +107,25 @@ void respond_simple(conn *c, int status, const char *reason, const char *detail,
 	buf_free(&b);
 }
 
+void respond_redirect_https(conn *c)
+{
+	/* Host was validated by the parser (no spaces, no CR/LF). */
+	sk_slice host = c->req.host.len ? c->req.host : SK_LIT("localhost");
+	const char *colon = memchr(host.p, ':', host.len);
+	if (colon && host.p[0] != '[')
+		host.len = (size_t)(colon - host.p); /* drop the plain port */
+	c->close_after = true;
+	buf_reset(&c->out);
+	c->out_sent = 0;
+	buf_printf(&c->out, "HTTP/1.1 301 Moved Permanently\r\nLocation: https://%.*s%.*s\r\nContent-Length: 0\r\n"
+			   "X-Request-Id: %s\r\nConnection: close\r\n\r\n",
+		   (int)host.len, host.p, (int)c->req.target.len, c->req.target.p, c->request_id);
+	c->status = 301;
+	c->state = CS_RESPOND;
+	conn_deadline(c, c->sh->set.body_timeout_ms);
+	ev_mod(c->w->loop, c->fd, EV_WRITE);
+}
+
 void respond_block(conn *c)
 {
 	static const char page_head[] =
@@ -159,6 +178,9 @@ void response_head_rewrite(conn *c, sk_buf *o)
 			buf_printf(o, "X-Frame-Options: %s\r\n", s->hdr_frame_options);
 		if (s->hdr_referrer_policy[0] && !has_header(r->headers, r->nheaders, "Referrer-Policy"))
 			buf_printf(o, "Referrer-Policy: %s\r\n", s->hdr_referrer_policy);
+		/* HSTS only over TLS (RFC 6797 8.1: ignored, and misleading, on http). */
+		if (c->ssl && s->hdr_hsts[0] && !has_header(r->headers, r->nheaders, "Strict-Transport-Security"))
+			buf_printf(o, "Strict-Transport-Security: %s\r\n", s->hdr_hsts);
 		/* The same id as in the audit log and upstream: one handle for an
 		 * operator chasing a report. */
 		buf_printf(o, "X-Request-Id: %s\r\n", c->request_id);
@@ -184,8 +206,8 @@ static void add_forwarded(conn *c, sk_buf *o)
 		buf_printf(o, "X-Forwarded-For: %.*s, %s\r\n", (int)xff->value.len, xff->value.p, c->peer_text);
 	else
 		buf_printf(o, "X-Forwarded-For: %s\r\n", c->peer_text);
-	buf_printf(o, "X-Real-IP: %s\r\nX-Forwarded-Proto: http\r\nX-Request-Id: %s\r\n", c->client_text,
-		   c->request_id);
+	buf_printf(o, "X-Real-IP: %s\r\nX-Forwarded-Proto: %s\r\nX-Request-Id: %s\r\n", c->client_text,
+		   c->ssl ? "https" : "http", c->request_id);
 }
 
 void upstream_request_build(conn *c, sk_slice body, bool stream_rest)

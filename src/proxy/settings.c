@@ -116,6 +116,14 @@ static int from_config(const sk_config *c, proxy_settings *s, char *errbuf, size
 	snprintf(s->hdr_referrer_policy, sizeof(s->hdr_referrer_policy), "%s",
 		 c->headers.referrer_policy ? c->headers.referrer_policy : "");
 	snprintf(s->hdr_hsts, sizeof(s->hdr_hsts), "%s", c->headers.hsts ? c->headers.hsts : "");
+	for (size_t i = 0; i < c->tls.nlisten && s->ntls_listen < PROXY_MAX_LISTEN; i++)
+		endpoint_from_listen(&c->tls.listen[i], &s->tls_listen[s->ntls_listen++]);
+	for (size_t i = 0; i < c->tls.ncerts && s->ntls_certs < 16; i++) {
+		snprintf(s->tls_certs[s->ntls_certs].cert, sizeof(s->tls_certs[0].cert), "%s", c->tls.certs[i].cert);
+		snprintf(s->tls_certs[s->ntls_certs].key, sizeof(s->tls_certs[0].key), "%s", c->tls.certs[i].key);
+		s->ntls_certs++;
+	}
+	s->redirect_http = c->tls.redirect_http;
 	s->access_log = c->log.access;
 	if (c->admin.enabled) {
 		endpoint_from_listen(&c->admin.listen, &s->admin);
@@ -181,7 +189,7 @@ int settings_load(const char *config_path, const proxy_overrides *ov, proxy_sett
 		snprintf(s->rules_path, sizeof(s->rules_path), "%s", ov->rules);
 	if (ov->events)
 		snprintf(s->events, sizeof(s->events), "%s", ov->events);
-	if (s->nlisten == 0) {
+	if (s->nlisten == 0 && s->ntls_listen == 0) {
 		if (net_parse_endpoint("0.0.0.0:8080", &s->listen[0], errbuf, errlen) != 0)
 			goto fail;
 		s->nlisten = 1;

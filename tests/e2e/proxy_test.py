@@ -11,8 +11,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from proxyctl import (Conn, Runner, Slowloris, build_request, free_port, pipeline, request,  # noqa: E402
-                      send_raw, start_demo, start_proxy, ws_echo)
+from proxyctl import (Conn, Runner, Slowloris, build_request, free_port, make_test_cert, pipeline,  # noqa: E402
+                      request, send_raw, start_demo, start_proxy, tls_connect, tls_request, ws_echo)
 
 T = Runner("proxy", time_limit=90)
 TMP = tempfile.mkdtemp(prefix="sekisho-proxy-test-")
@@ -319,6 +319,75 @@ def metrics_and_health():
     assert blocked >= 3, blocked
     sqli = int(re.search(r'^sekisho_block_matches_total\{detector="sqli"\} (\d+)$', text, re.M).group(1))
     assert sqli >= 1, sqli
+
+
+def tls_proxy():
+    """A proxy with a plain listener that redirects and a TLS listener with
+    two certificates (the second chosen by SNI)."""
+    for d in ("cert-main", "cert-shop"):
+        os.makedirs(os.path.join(TMP, d), exist_ok=True)
+    main = make_test_cert(os.path.join(TMP, "cert-main"), names=("localhost",))
+    shop = make_test_cert(os.path.join(TMP, "cert-shop"), names=("shop.example.jp",))
+    for d in (main.dir, shop.dir):
+        os.chmod(d, 0o755)
+    port, tport = free_port(), free_port()
+    cfg = write_config("tls.yaml", config_text(port, DEMO.port) +
+                       "tls:\n  listen: \"127.0.0.1:%d\"\n  redirect_http: true\n  certificates:\n"
+                       "    - cert: %s\n      key: %s\n    - cert: %s\n      key: %s\n"
+                       % (tport, main.cert, main.key, shop.cert, shop.key))
+    p = T.watch(start_proxy(["-c", cfg], port=tport))
+    p.plain, p.tport, p.main, p.shop = port, tport, main, shop
+    return p
+
+
+TLSP = None
+
+
+@T.test
+def tls_request_passes_with_hsts():
+    global TLSP
+    TLSP = tls_proxy()
+    r = tls_request(TLSP.tport, TLSP.main.ca_cert, "GET", "/search?q=%E6%8A%B9%E8%8C%B6")
+    assert r.status == 200, r
+    assert "抹茶".encode() in r.body
+    assert r.header("strict-transport-security"), r.headers
+    h = tls_request(TLSP.tport, TLSP.main.ca_cert, "GET", "/api/headers").json()["headers"]
+    h = {k.lower(): v for k, v in (h if isinstance(h, list) else h.items())}
+    assert h.get("x-forwarded-proto") == "https", h
+
+
+@T.test
+def tls_attack_is_blocked():
+    r = tls_request(TLSP.tport, TLSP.main.ca_cert, "GET", "/search?q=%3Csvg%20onload%3Dalert(1)%3E")
+    assert r.status == 403, r
+
+
+@T.test
+def tls_version_and_sni():
+    c = tls_connect(TLSP.tport, TLSP.main.ca_cert)
+    assert c.sock.version() in ("TLSv1.2", "TLSv1.3"), c.sock.version()
+    c.close()
+    # the second certificate is served for its name (verification with its own CA)
+    c = tls_connect(TLSP.tport, TLSP.shop.ca_cert, server_hostname="shop.example.jp")
+    c.send(build_request("GET", "/healthz", None, None, host="shop.example.jp", close=True))
+    assert c.read_response().status == 200
+    c.close()
+
+
+@T.test
+def plain_listener_redirects_to_https():
+    r = request(TLSP.plain, "GET", "/account?x=1", host="shop.example.jp")
+    assert r.status == 301, r
+    assert r.header("location") == "https://shop.example.jp/account?x=1", r.header("location")
+
+
+@T.test
+def plain_http_to_tls_port_is_refused_cleanly():
+    with Conn(TLSP.tport) as c:
+        c.send(b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+        data = c.read_until_close(4096, 3)
+        assert not data.startswith(b"HTTP/1.1 200"), data[:40]
+    assert request(TLSP.plain, "GET", "/").status == 301
 
 
 @T.test
