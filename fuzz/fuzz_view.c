@@ -2,6 +2,7 @@
  * engine at paranoia 3. Small limits reach the limit paths quickly. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/random.h>
 
 #include "sekisho/engine.h"
 
@@ -14,6 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		engine_config cfg;
 		engine_config_default(&cfg);
 		cfg.paranoia = 3;
+		cfg.cache = getrandom(cfg.cache_key, sizeof(cfg.cache_key), 0) == (ssize_t)sizeof(cfg.cache_key);
 		eng = engine_new(&cfg);
 		scratch = engine_scratch_new(eng);
 	}

@@ -14,6 +14,7 @@
 #define SEKISHO_ENGINE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "sekisho/addr.h"
 #include "sekisho/arena.h"
@@ -37,6 +38,16 @@ typedef struct engine_config {
 	const engine_exception *exceptions;
 	size_t nexceptions;
 	const struct ruleset *rules; /* user rules and virtual patches, or NULL */
+	/* Remember, per worker (engine_scratch), values on which no built-in
+	 * detector found anything, and skip the detectors when the same value
+	 * comes again under the same name and location (header values, cookie
+	 * names and the like repeat on every request). User rules still see
+	 * every value. Entries are SipHash-1-3 tags under `cache_key`, which
+	 * must be secret and random (fill it from getrandom): an attacker who
+	 * knew it could look for an attack with the tag of a cached clean
+	 * value. Off by default (engine_config_default). */
+	bool cache;
+	uint8_t cache_key[16];
 } engine_config;
 
 void engine_config_default(engine_config *c);
@@ -63,7 +74,8 @@ typedef struct verdict {
 } verdict;
 
 typedef struct engine engine;
-/* Per-worker mutable state (pattern-matching scratch). One per thread. */
+/* Per-worker mutable state (pattern-matching scratch, the clean-value
+ * cache). One per thread; it belongs to the engine it was made for. */
 typedef struct engine_scratch engine_scratch;
 
 /* Build an engine; copies what it needs from `c` (exceptions included; the

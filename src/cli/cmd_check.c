@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include "../sys/file.h"
@@ -381,6 +382,8 @@ int cmd_check(int argc, char **argv)
 	}
 	struct inspect_ctx c;
 	http_limits_default(&c.lim);
+	/* The clean-value cache, keyed with a secret as in the proxy. */
+	cfg.cache = getrandom(cfg.cache_key, sizeof(cfg.cache_key), 0) == (ssize_t)sizeof(cfg.cache_key);
 	c.eng = engine_new(&cfg);
 	c.scratch = c.eng ? engine_scratch_new(c.eng) : NULL;
 	c.a = arena_new(c.lim.max_arena);
