@@ -233,7 +233,10 @@ static unsigned inspect_value(const engine *e, const http_view *v, const target 
 		verdict_match m = { d->name, hit.rule ? hit.rule : d->name, hit.score, (target_loc)t->loc, t->name,
 				    sk_slice_make(value.p + off, len), decoded_variant };
 		verdict_add(out, &m);
-		*hit_mask |= 1u << i;
+		/* Only a critical finding makes the whole-query check of this
+		 * detector redundant; a weak one must not hide a stronger one. */
+		if (hit.score >= DET_SCORE_CRITICAL)
+			*hit_mask |= 1u << i;
 	}
 	return fired;
 }

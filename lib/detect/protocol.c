@@ -63,7 +63,15 @@ static bool body_is_request(sk_slice b)
  * such text stays invalid UTF-8 after folding: then it is not evasion. */
 static bool overlong_is_evasion(const target *t, arena *a)
 {
-	if (t->loc == LOC_MULTIPART_FILE || t->loc == LOC_BODY_RAW)
+	if (t->loc == LOC_MULTIPART_FILE || t->loc == LOC_BODY_RAW || t->loc == LOC_QUERY_STRING)
+		return false; /* files are data; the query's arguments are checked one by one */
+	/* Evasion hides an overlong byte among ASCII ("..\xc0\xaf..\xc0\xafetc");
+	 * a value of high bytes only is legacy text (EUC-JP C0 BF is a kanji).
+	 * A fully overlong "../" is still read by the traversal detector. */
+	bool ascii = false;
+	for (size_t i = 0; i < t->value.len && !ascii; i++)
+		ascii = (unsigned char)t->value.p[i] > 0x20 && (unsigned char)t->value.p[i] < 0x7f;
+	if (!ascii)
 		return false;
 	uint32_t f = 0;
 	sk_slice folded = utf8_fold_overlong(a, t->value, &f);
@@ -131,7 +139,11 @@ void protocol_findings(const http_request *req, const http_view *v, int paranoia
 		if (!f)
 			continue;
 		if ((f & TF_OVERLONG_UTF8) && overlong_is_evasion(t, a)) {
-			add(out, "protocol.encoding: overlong UTF-8 (decoder evasion)", DET_SCORE_CRITICAL,
+			/* Overlong C0 A1..BF are also EUC-JP kanji: alone this is only
+			 * a warning at level 1 (the detectors read overlong forms of
+			 * what they look for themselves); critical from level 2. */
+			add(out, "protocol.encoding: overlong UTF-8 (decoder evasion)",
+			    paranoia >= 2 ? DET_SCORE_CRITICAL : DET_SCORE_WARNING,
 			    (target_loc)t->loc, t->name, t->raw);
 			seen |= TF_OVERLONG_UTF8;
 		}

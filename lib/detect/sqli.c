@@ -50,7 +50,23 @@ typedef struct sqli_found {
 	int score;
 	int level;      /* lowest paranoia level at which this counts */
 	size_t from, to; /* token range (inclusive) */
+	int paranoia;   /* the level asked for: rules above it do not count */
 } sqli_found;
+
+/* Is finding (score, level) better than the one held? Rules that count at
+ * this paranoia beat those that do not; then the higher score wins (a
+ * weaker rule must never hide a critical one); then the lower level. */
+static bool sqli_better(const sqli_found *best, int score, int level, int paranoia)
+{
+	if (!best->rule)
+		return true;
+	bool now = level <= paranoia, held = best->level <= paranoia;
+	if (now != held)
+		return now;
+	if (score != best->score)
+		return score > best->score;
+	return level < best->level;
+}
 
 static char ty(const sqli_stream *q, size_t i)
 {
@@ -298,7 +314,7 @@ static int sql_before(const sqli_stream *q, size_t i)
 
 static void found(sqli_found *best, const char *rule, int score, int level, size_t from, size_t to)
 {
-	if (best->rule && (best->level < level || (best->level == level && best->score >= score)))
+	if (!sqli_better(best, score, level, best->paranoia))
 		return;
 	best->rule = rule;
 	best->score = score;
@@ -592,10 +608,11 @@ static int sqli_one(const det_input *in, unsigned cl, det_hit *hit)
 			continue;
 		fill(&q, in->value, ctx);
 		sqli_found f = { 0 };
+		f.paranoia = in->paranoia;
 		check_break(&q, &f);
 		check_all(&q, &f);
 		if (f.rule && f.level <= in->paranoia) {
-			if (!best.rule || f.level < best.level || (f.level == best.level && f.score > best.score)) {
+			if (sqli_better(&best, f.score, f.level, in->paranoia)) {
 				best = f;
 				size_t a = q.t[f.from].off;
 				size_t to = f.to < q.n ? f.to : q.n - 1;
@@ -603,7 +620,7 @@ static int sqli_one(const det_input *in, unsigned cl, det_hit *hit)
 				best.from = a;
 				best.to = z > a ? z : a;
 			}
-			if (best.level == 1 && best.score == DET_SCORE_CRITICAL)
+			if (best.score == DET_SCORE_CRITICAL)
 				break;
 		}
 	}

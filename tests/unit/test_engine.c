@@ -125,6 +125,9 @@ static void test_protocol(void)
 	/* EUC-JP text has the same bytes as overlong UTF-8 and must pass */
 	v = RUN_LIT("GET /search?q=%C0%B9%B2%AC%BB%D4 HTTP/1.1\r\nHost: a\r\n\r\n", 1);
 	CHECK(!v.block);
+	/* short EUC-JP names whose bytes fold to valid UTF-8 ('?', '>') */
+	v = RUN_LIT("GET /f?first_name=%C0%BF&last_name=%C0%BE%C2%BC HTTP/1.1\r\nHost: a\r\n\r\n", 3);
+	CHECK(!v.block);
 }
 
 /* A 1 MB parameter of hostile characters is inspected in bounded time (the
