@@ -143,7 +143,7 @@ static void test_counter_ttl(void)
 {
 	state *s = mem(16);
 	for (int i = 0; i < 16; i++) {
-		char k[8];
+		char k[16];
 		snprintf(k, sizeof(k), "k%d", i);
 		add(s, k, 1, W, 0);
 	}
@@ -153,7 +153,7 @@ static void test_counter_ttl(void)
 	/* at 2000 every bucket-0 entry is dead: new keys take their place
 	 * without evicting anything live */
 	for (int i = 0; i < 16; i++) {
-		char k[8];
+		char k[16];
 		snprintf(k, sizeof(k), "n%d", i);
 		CHECK_INT(add(s, k, 1, W, 2000), 1);
 	}
@@ -223,7 +223,7 @@ static void test_ban_list(void)
 {
 	state *s = mem(64);
 	for (int i = 0; i < 10; i++) {
-		char k[8];
+		char k[16];
 		snprintf(k, sizeof(k), "b%d", i);
 		CHECK_INT(state_ban_set(s, sk_slice_make(k, strlen(k)), i < 5 ? 100 : 1000, SK_LIT("r"), 0),
 			  STATE_OK);
