@@ -19,6 +19,7 @@ int cmd_check(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_totp(int argc, char **argv);
 
 struct sk_buf;
 struct http_request;
