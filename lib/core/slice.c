@@ -27,12 +27,26 @@ long sk_slice_find_ci(sk_slice s, sk_slice needle)
 		return 0;
 	if (needle.len > s.len)
 		return -1;
-	unsigned char first = lower((unsigned char)needle.p[0]);
-	for (size_t i = 0; i + needle.len <= s.len; i++) {
-		if (lower((unsigned char)s.p[i]) != first)
-			continue;
-		if (sk_slice_eq_ci(sk_slice_make(s.p + i, needle.len), needle))
+	/* Candidates are the bytes equal to the needle's first byte in either
+	 * case; memchr finds each spelling's next one, and the two cursors
+	 * only move forward, so the scan stays linear and visits candidates
+	 * in order (the first match is returned, as a plain loop would). */
+	unsigned char lo = lower((unsigned char)needle.p[0]);
+	unsigned char up = (lo >= 'a' && lo <= 'z') ? (unsigned char)(lo - 0x20) : lo;
+	size_t last = s.len - needle.len; /* the last possible start */
+	sk_slice rest = sk_slice_make(needle.p + 1, needle.len - 1);
+	const char *nl = memchr(s.p, lo, last + 1);
+	const char *nu = up != lo ? memchr(s.p, up, last + 1) : NULL;
+	while (nl || nu) {
+		const char *p = (!nu || (nl && nl < nu)) ? nl : nu;
+		size_t i = (size_t)(p - s.p);
+		if (sk_slice_eq_ci(sk_slice_make(p + 1, rest.len), rest))
 			return (long)i;
+		const char *next = i < last ? memchr(p + 1, p == nl ? lo : up, last - i) : NULL;
+		if (p == nl)
+			nl = next;
+		else
+			nu = next;
 	}
 	return -1;
 }

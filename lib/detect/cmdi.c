@@ -809,13 +809,15 @@ static int shellshock(sk_slice v, det_hit *hit)
 		    j + 1);
 }
 
-/* Standalone keyword shapes: SSI exec, PHP exec calls, PowerShell. */
-static int keyword_shapes(sk_slice v, det_hit *hit)
+/* Standalone keyword shapes: SSI exec, PHP exec calls, PowerShell. Each
+ * search runs only when the value has the bytes its keyword needs (`cl`,
+ * the value's classes), so a header of words and dots costs no scan. */
+static int keyword_shapes(sk_slice v, unsigned cl, det_hit *hit)
 {
 	long k;
-	if ((k = find_ci(v.p, v.len, "!--#exec")) >= 0)
+	if ((cl & DC_BANG) && (k = find_ci(v.p, v.len, "!--#exec")) >= 0)
 		return fill(hit, "cmdi.ssi: server-side include exec", DET_SCORE_CRITICAL, (size_t)k, (size_t)k + 8);
-	if ((k = find_ci(v.p, v.len, "<?php")) >= 0) {
+	if ((cl & DC_LT) && (k = find_ci(v.p, v.len, "<?php")) >= 0) {
 		static const char *const fn[] = { "system(", "exec(", "passthru(", "shell_exec(", "popen(", "proc_open(",
 						  "pcntl_exec(" };
 		size_t b = (size_t)k, e = v.len;
@@ -839,8 +841,9 @@ static int keyword_shapes(sk_slice v, det_hit *hit)
 	}
 	static const char *const ps[] = { "invoke-expression", "iex(", "iex (", "invoke-webrequest", "downloadstring(",
 					  "start-process", "-encodedcommand", "net.webclient", "frombase64string(" };
-	/* one pass: only positions whose byte starts one of the words */
-	for (size_t i = 0; i < v.len; i++) {
+	/* one pass: only positions whose byte starts one of the words; each
+	 * word has a '-', '(' or '.' */
+	for (size_t i = 0; (cl & (DC_DASH | DC_PAREN | DC_DOT)) && i < v.len; i++) {
 		unsigned char c = lc((unsigned char)v.p[i]);
 		if (c != 'i' && c != 'd' && c != 's' && c != '-' && c != 'n' && c != 'f')
 			continue;
@@ -855,10 +858,10 @@ static int keyword_shapes(sk_slice v, det_hit *hit)
 					    i + m);
 		}
 	}
-	if ((k = find_ci(v.p, v.len, "%comspec%")) >= 0)
+	if ((cl & DC_PERCENT) && (k = find_ci(v.p, v.len, "%comspec%")) >= 0)
 		return fill(hit, "cmdi.cmd: %COMSPEC% runs cmd.exe", DET_SCORE_CRITICAL, (size_t)k, (size_t)k + 9);
 	/* PHP superglobal run through braces: {$_GET["cmd"]} */
-	if ((k = find_ci(v.p, v.len, "{$_")) >= 0) {
+	if ((cl & DC_BRACE) && (cl & DC_DOLLAR) && (k = find_ci(v.p, v.len, "{$_")) >= 0) {
 		static const char *const sg[] = { "get[", "post[", "request[", "cookie[", "server[" };
 		for (size_t f = 0; f < sizeof(sg) / sizeof(sg[0]); f++)
 			if (find_ci(v.p + k + 3, v.len - (size_t)k - 3 < 9 ? v.len - (size_t)k - 3 : 9, sg[f]) == 0)
@@ -872,12 +875,16 @@ static int keyword_shapes(sk_slice v, det_hit *hit)
  * the offset of the string's first byte, or 0 if none at i. */
 static size_t eval_call(sk_slice v, size_t i)
 {
-	static const char *const fn[] = { "system", "exec", "eval", "passthru", "shell_exec", "popen", "spawn" };
+#define FN(s) { s, sizeof(s) - 1 }
+	static const struct {
+		const char *s;
+		size_t n;
+	} fn[] = { FN("system"), FN("exec"), FN("eval"), FN("passthru"), FN("shell_exec"), FN("popen"), FN("spawn") };
+#undef FN
+	unsigned char c0 = lc((unsigned char)v.p[i]);
 	for (size_t f = 0; f < sizeof(fn) / sizeof(fn[0]); f++) {
-		size_t n = 0;
-		while (fn[f][n])
-			n++;
-		if (i + n + 2 >= v.len || !eq_ci(v.p + i, n, fn[f]))
+		size_t n = fn[f].n;
+		if ((unsigned char)fn[f].s[0] != c0 || i + n + 2 >= v.len || !eq_ci(v.p + i, n, fn[f].s))
 			continue;
 		/* a method call (Runtime.exec, os.system) is code prose */
 		if (i > 0 && (is_alpha((unsigned char)v.p[i - 1]) || v.p[i - 1] == '.' || v.p[i - 1] == '_'))
@@ -940,7 +947,7 @@ int cmdi_detect(const det_input *in, det_hit *hit)
 		return 0;
 	if ((cl & DC_PAREN) && shellshock(v, hit))
 		return 1;
-	if ((cl & (DC_LT | DC_BANG | DC_DASH | DC_PAREN | DC_PERCENT | DC_BRACE)) && keyword_shapes(v, hit))
+	if ((cl & (DC_LT | DC_BANG | DC_DASH | DC_PAREN | DC_PERCENT | DC_BRACE)) && keyword_shapes(v, cl, hit))
 		return 1;
 
 	int best = 0;
@@ -1031,7 +1038,9 @@ int cmdi_detect(const det_input *in, det_hit *hit)
 			/* each path segment may be where a value landed */
 			int hc;
 			sc = judge(v, i + 1, CTX_START, 0, in, &cand, &hc);
-		} else if ((c | 0x20) == 's' || (c | 0x20) == 'e' || (c | 0x20) == 'p') {
+		} else if (((c | 0x20) == 's' || (c | 0x20) == 'e' || (c | 0x20) == 'p') && (cl & DC_PAREN) &&
+			   (cl & (DC_SQUOTE | DC_DQUOTE))) {
+			/* a call with a string needs '(' and a quote */
 			size_t s = eval_call(v, i);
 			if (s) {
 				int hc;

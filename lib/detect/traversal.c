@@ -117,7 +117,8 @@ static enum unit unit_at(sk_slice v, size_t i, size_t *len, int *enc)
 		}
 		return U_OTHER;
 	}
-	if (c == '%' || (c == '0' && n > 1 && (p[i + 1] | 0x20) == 'x')) {
+	/* every spelling below is '%' then 0, 2, 5, c, e or u, or "0x" */
+	if ((c == '%' && n > 1 && memchr("025ceuCEU", p[i + 1], 9)) || (c == '0' && n > 1 && (p[i + 1] | 0x20) == 'x')) {
 		for (size_t k = 0; k < sizeof(enc_dot) / sizeof(enc_dot[0]); k++) {
 			size_t m = starts_ci(v.p + i, n, enc_dot[k]);
 			if (m) {
@@ -201,12 +202,16 @@ static size_t norm_copy(sk_slice v, size_t from, char *out, size_t cap)
 
 static int contains(const char *s, size_t n, const char *lit)
 {
-	size_t m = 0;
-	while (lit[m])
-		m++;
-	for (size_t i = 0; i + m <= n; i++)
-		if (s[i] == lit[0] && memcmp(s + i, lit, m) == 0)
+	size_t m = strlen(lit); /* a literal of ours, never input */
+	if (m == 0 || m > n)
+		return m == 0;
+	/* hop from one occurrence of the first byte to the next */
+	const char *p = s, *last = s + (n - m);
+	while (p <= last && (p = memchr(p, lit[0], (size_t)(last - p) + 1)) != NULL) {
+		if (memcmp(p, lit, m) == 0)
 			return 1;
+		p++;
+	}
 	return 0;
 }
 
@@ -473,6 +478,20 @@ int traversal_detect(const det_input *in, det_hit *hit)
 			dots = 0;
 			dots_enc = 0;
 			ignore_seen = 0;
+			if (is_alpha(c) || is_digit(c)) {
+				/* After a letter or digit the state is the same
+				 * (boundary, dots, dots_enc, ignore_seen all 0) and
+				 * stays so through further letters and digits 1-9:
+				 * none is a unit, an anchor, a boundary, or (with
+				 * dots at 0) the 2f/5c of a lost percent sign. A '0'
+				 * may start 0x2e and is looked at. */
+				size_t j = i + 1;
+				while (j < v.len && (is_alpha((unsigned char)v.p[j]) ||
+						     (v.p[j] >= '1' && v.p[j] <= '9')))
+					j++;
+				i = j;
+				continue;
+			}
 		}
 		if (u != U_IGNORE && u != U_DOT && u != U_SEP && c != ';')
 			ignore_seen = 0;
