@@ -12,6 +12,8 @@
  */
 #include <stdlib.h>
 
+#include <openssl/crypto.h>
+
 #include "sekisho/totp.h"
 
 static const char store_header[] =
@@ -74,8 +76,9 @@ static int name_cmp(const void *x, const void *y)
 	return a->name.len < b->name.len ? -1 : a->name.len > b->name.len;
 }
 
-/* Parse one non-comment line `l` (no LF) at line number `lno`. */
-static int parse_line(sk_slice l, size_t lno, arena *a, totp_store *s, totp_store_error *err)
+/* Parse the fields of one non-comment line `l` (no LF) at line number
+ * `lno` into *u (its name still points into `l`). */
+static int parse_fields(sk_slice l, size_t lno, totp_user *u, totp_store_error *err)
 {
 	sk_slice f[5];
 	size_t start[5];
@@ -94,9 +97,8 @@ static int parse_line(sk_slice l, size_t lno, arena *a, totp_store *s, totp_stor
 		return store_fail(err, "too few fields (want user:secret:algorithm:digits:last_used_step)", lno,
 				  l.len + 1);
 
-	totp_user u;
-	memset(&u, 0, sizeof(u));
-	u.line = lno;
+	u->line = lno;
+	u->name = f[0];
 	if (f[0].len == 0)
 		return store_fail(err, "empty user name", lno, 1);
 	if (f[0].len > TOTP_USER_MAX)
@@ -106,7 +108,7 @@ static int parse_line(sk_slice l, size_t lno, arena *a, totp_store *s, totp_stor
 			return store_fail(err, "user name may only contain A-Z a-z 0-9 . _ @ -", lno, i + 1);
 
 	sk_error e;
-	long n = base32_decode(f[1], false, u.key.secret, sizeof(u.key.secret), &e);
+	long n = base32_decode(f[1], false, u->key.secret, sizeof(u->key.secret), &e);
 	if (n < 0) {
 		size_t col = start[1] + 1 + (e.offset < f[1].len ? e.offset : f[1].len);
 		return store_fail(err, e.rule, lno, col);
@@ -114,15 +116,15 @@ static int parse_line(sk_slice l, size_t lno, arena *a, totp_store *s, totp_stor
 	if ((size_t)n < TOTP_SECRET_MIN)
 		return store_fail(err, "secret shorter than 16 bytes (RFC 4226 wants at least 128 bits)", lno,
 				  start[1] + 1);
-	u.key.secret_len = (size_t)n;
+	u->key.secret_len = (size_t)n;
 
-	if (!totp_alg_parse(f[2], &u.key.alg))
+	if (!totp_alg_parse(f[2], &u->key.alg))
 		return store_fail(err, "algorithm must be SHA1, SHA256 or SHA512", lno, start[2] + 1);
 
 	if (sk_slice_eq(f[3], SK_LIT("6")))
-		u.key.digits = 6;
+		u->key.digits = 6;
 	else if (sk_slice_eq(f[3], SK_LIT("8")))
-		u.key.digits = 8;
+		u->key.digits = 8;
 	else
 		return store_fail(err, "digits must be 6 or 8", lno, start[3] + 1);
 
@@ -131,18 +133,29 @@ static int parse_line(sk_slice l, size_t lno, arena *a, totp_store *s, totp_stor
 	    !sk_slice_to_u64(f[4], UINT64_MAX, &step))
 		return store_fail(err, "last_used_step must be a decimal number without leading zeros", lno,
 				  start[4] + 1);
-	u.last_used_step = step;
-
-	if (!store_reserve(s, a))
-		return store_fail(err, s->n >= TOTP_STORE_MAX_USERS ? "more than 10000 users" : "out of memory",
-				  lno, 1);
-	u.name = arena_dup(a, f[0].p, f[0].len);
-	if (!u.name.p)
-		return store_fail(err, "out of memory", lno, 1);
-	s->users[s->n++] = u;
-	/* The decoded secret sits on our stack; wipe the copy. */
-	memset(&u, 0, sizeof(u));
+	u->last_used_step = step;
 	return SK_OK;
+}
+
+/* Parse one line and append its user to `s`. */
+static int parse_line(sk_slice l, size_t lno, arena *a, totp_store *s, totp_store_error *err)
+{
+	totp_user u;
+	memset(&u, 0, sizeof(u));
+	int rc = parse_fields(l, lno, &u, err);
+	if (rc == SK_OK && !store_reserve(s, a))
+		rc = store_fail(err, s->n >= TOTP_STORE_MAX_USERS ? "more than 10000 users" : "out of memory", lno,
+				1);
+	if (rc == SK_OK) {
+		u.name = arena_dup(a, u.name.p, u.name.len);
+		if (u.name.p)
+			s->users[s->n++] = u;
+		else
+			rc = store_fail(err, "out of memory", lno, 1);
+	}
+	/* The decoded secret sat on our stack: wipe the copy, on every path. */
+	OPENSSL_cleanse(&u, sizeof(u));
+	return rc;
 }
 
 int totp_store_parse(sk_slice text, arena *a, totp_store *out, totp_store_error *err)
