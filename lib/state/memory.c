@@ -214,7 +214,9 @@ static int mem_count(struct memstate *m, state_op *op, uint64_t now)
 	uint64_t elapsed = now - b * w;
 	uint64_t hash = key_hash(m, op->key, w);
 	uint32_t i = table_find(t, hash, op->key, w);
-	if (i != NIL && t->e[i].expires <= now) {
+	/* Dead once both buckets are out of the window. Judged by bucket
+	 * numbers, not by `expires`, which saturates at the end of time. */
+	if (i != NIL && b > t->e[i].u.c.bucket && b - t->e[i].u.c.bucket >= 2) {
 		table_remove(t, i);
 		i = NIL;
 	}
@@ -240,21 +242,21 @@ static int mem_count(struct memstate *m, state_op *op, uint64_t now)
 	}
 	struct entry *e = &t->e[i];
 	e->ref = 1;
-	if (b + 1 == e->u.c.bucket) {
+	if (b < e->u.c.bucket && e->u.c.bucket - b == 1) {
 		/* Slightly late event (another worker's older `now`): it
 		 * belongs to the previous bucket. */
 		e->u.c.prev = sat32((uint64_t)e->u.c.prev + op->n);
 		op->count = window_sat_add(e->u.c.cur, e->u.c.prev);
 		return STATE_OK;
 	}
-	if (b + 1 < e->u.c.bucket) {
+	if (b < e->u.c.bucket) {
 		/* Older than both buckets: outside any window we still hold. */
 		op->count = window_sat_add(e->u.c.cur, e->u.c.prev);
 		return STATE_OK;
 	}
 	counter_advance(e, b);
 	e->u.c.cur = sat32((uint64_t)e->u.c.cur + op->n);
-	/* Dead once both buckets are out of every window: at (b + 2) * w. */
+	/* For the CLOCK hand: dead at the start of bucket b + 2. */
 	e->expires = window_sat_add(b * w, 2 * (uint64_t)w);
 	op->count = window_estimate(e->u.c.cur, e->u.c.prev, elapsed, w);
 	return STATE_OK;
