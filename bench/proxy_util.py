@@ -358,7 +358,8 @@ def soak(pid, seconds, port, lua, cpu):
     start = rss()
     print("soak: %d s of the GET/POST mix, wrk -t1 -c32; sekisho pid %d" % (seconds, pid))
     print("  t=%4ds  VmRSS %7d KiB" % (0, start), flush=True)
-    wrk = ["taskset", "-c", cpu, "wrk", "-t1", "-c32", "-d%ds" % seconds, "--latency", "--timeout", "5s",
+    prio = ["nice", "-n", os.environ["NICE"]] if os.environ.get("NICE") else []
+    wrk = prio + ["taskset", "-c", cpu, "wrk", "-t1", "-c32", "-d%ds" % seconds, "--latency", "--timeout", "5s",
            "-s", lua, "http://127.0.0.1:%d" % port]
     log = open(lua + ".soak.log", "w")
     p = subprocess.Popen(wrk, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
