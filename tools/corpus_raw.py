@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """corpus_raw.py - write corpus requests as wire bytes for benchmarks.
 
-Usage: corpus_raw.py OUT.bin FILE.jsonl... [--category C] [--min-bytes N] [--max-bytes N]
+Usage: corpus_raw.py OUT.bin FILE.jsonl... [--category C[,C...]] [--min-bytes N] [--max-bytes N]
 
 Output: for each request a 4-byte little-endian length, then the request
 bytes (head and body), as ../shared/corpus/tools/to_raw.py would write them.
@@ -34,7 +34,7 @@ def main():
         for path in files:
             for line in open(path, encoding='utf-8'):
                 r = json.loads(line)
-                if opts['--category'] and r['category'] != opts['--category']:
+                if opts['--category'] and r['category'] not in opts['--category'].split(','):
                     continue
                 b = wire(r)
                 if not int(opts['--min-bytes']) <= len(b) <= int(opts['--max-bytes']):
