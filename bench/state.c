@@ -1,0 +1,307 @@
+/* state.c - cost of the state layer per operation and per login attempt.
+ *
+ *   state [ITER]
+ *
+ * Memory backend: ns per count_add (keys that fit, and a flood of new keys
+ * that keeps the CLOCK hand evicting), ns per login batch (6 ops), next to
+ * the SipHash-1-3 of the same key measured in the same run (the floor any
+ * hash table pays).
+ * Redis backend: a redis-server this program starts on 127.0.0.1 (skipped
+ * with a message if there is none): µs and round trips per login batch
+ * and per single count_add, next to a bare PING round trip on its own
+ * hiredis connection measured in the same run.
+ * Each figure is the median of 5 repetitions.
+ */
+#include <fcntl.h>
+#include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sekisho/siphash.h"
+#include "sekisho/state.h"
+
+/* The Makefile's bench rule links lib/ only; the Redis backend lives in
+ * src/ (it does I/O), so it is compiled into this program directly. */
+#include "../src/state/redis.c"
+
+#define REPEAT 5
+
+static double now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v)
+{
+	qsort(v, REPEAT, sizeof(*v), cmp_d);
+	return v[REPEAT / 2];
+}
+
+static size_t ip_key(char *buf, size_t cap, uint32_t i)
+{
+	return (size_t)snprintf(buf, cap, "ip:10.%u.%u.%u", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+}
+
+/* Keys are made before the clock starts: `iter` keys drawn from `keys`
+ * distinct ones, so the figures hold the table's cost, not snprintf's. */
+#define KEY_W 24
+static char *make_keys(uint32_t keys, uint32_t iter, uint8_t **lens)
+{
+	char *k = malloc((size_t)iter * KEY_W);
+	*lens = malloc(iter);
+	if (!k || !*lens)
+		exit(1);
+	for (uint32_t i = 0; i < iter; i++)
+		(*lens)[i] = (uint8_t)ip_key(k + (size_t)i * KEY_W, KEY_W, (uint32_t)(((uint64_t)i * 2654435761u) % keys));
+	return k;
+}
+
+static volatile uint64_t sink;
+
+/* ns per op: `keys` distinct keys cycled over `iter` count_adds. */
+static double mem_add(size_t cap, uint32_t keys, uint32_t iter)
+{
+	uint8_t *lens;
+	char *k = make_keys(keys, iter, &lens);
+	double v[REPEAT];
+	for (int r = 0; r < REPEAT; r++) {
+		state *s = state_memory_new(cap, NULL);
+		double t0 = now_ns();
+		for (uint32_t i = 0; i < iter; i++) {
+			uint64_t c;
+			state_count_add(s, sk_slice_make(k + (size_t)i * KEY_W, lens[i]), 1, 60000, 1000000 + i / 100, &c);
+			sink += c;
+		}
+		v[r] = (now_ns() - t0) / iter;
+		state_free(s);
+	}
+	free(k);
+	free(lens);
+	return median(v);
+}
+
+static double hash_only(uint32_t keys, uint32_t iter)
+{
+	static const uint8_t key[SIPHASH_KEY_LEN];
+	uint8_t *lens;
+	char *k = make_keys(keys, iter, &lens);
+	double v[REPEAT];
+	for (int r = 0; r < REPEAT; r++) {
+		double t0 = now_ns();
+		for (uint32_t i = 0; i < iter; i++)
+			sink += siphash13(key, k + (size_t)i * KEY_W, lens[i]);
+		v[r] = (now_ns() - t0) / iter;
+	}
+	free(k);
+	free(lens);
+	return median(v);
+}
+
+/* The batch the proxy sends per login attempt. */
+static void login_ops(state_op ops[6], char bufs[5][64], uint32_t i)
+{
+	uint32_t ip = (i * 2654435761u) % 5000, user = (i * 40503u) % 20000;
+	size_t l0 = ip_key(bufs[0], 64, ip);
+	size_t l1 = (size_t)snprintf(bufs[1], 64, "user:u%u", user);
+	size_t l2 = (size_t)snprintf(bufs[2], 64, "ipuser:%u/u%u", ip, user);
+	size_t l3 = (size_t)snprintf(bufs[3], 64, "net:10.%u.%u.0/24", (ip >> 16) & 255, (ip >> 8) & 255);
+	memset(ops, 0, 6 * sizeof(*ops));
+	ops[0] = (state_op){ .kind = STATE_OP_BAN_GET, .key = sk_slice_make(bufs[0], l0) };
+	ops[1] = (state_op){ .kind = STATE_OP_COUNT_ADD, .key = sk_slice_make(bufs[0], l0), .n = 1, .window_ms = 60000 };
+	ops[2] = (state_op){ .kind = STATE_OP_COUNT_ADD, .key = sk_slice_make(bufs[1], l1), .n = 1, .window_ms = 60000 };
+	ops[3] = (state_op){ .kind = STATE_OP_COUNT_ADD, .key = sk_slice_make(bufs[2], l2), .n = 1, .window_ms = 60000 };
+	ops[4] = (state_op){ .kind = STATE_OP_COUNT_ADD, .key = sk_slice_make(bufs[3], l3), .n = 1, .window_ms = 60000 };
+	ops[5] = (state_op){ .kind = STATE_OP_COUNT_ADD, .key = SK_LIT("global:fail"), .n = 1, .window_ms = 60000 };
+}
+
+/* ns per batch, and round trips per batch (from the backend's stats). */
+static double batch_cost(state *s, uint32_t iter, double *rt_per_batch)
+{
+	double v[REPEAT];
+	state_op ops[6];
+	char bufs[5][64];
+	state_stats a, b;
+	state_get_stats(s, &a);
+	for (int r = 0; r < REPEAT; r++) {
+		double t0 = now_ns();
+		for (uint32_t i = 0; i < iter; i++) {
+			login_ops(ops, bufs, i + (uint32_t)r * iter);
+			if (state_batch(s, ops, 6, 1000000 + i) != STATE_OK) {
+				fprintf(stderr, "bench/state: batch failed\n");
+				exit(1);
+			}
+			sink += ops[1].count;
+		}
+		v[r] = (now_ns() - t0) / iter;
+	}
+	state_get_stats(s, &b);
+	*rt_per_batch = (double)(b.round_trips - a.round_trips) / ((double)iter * REPEAT);
+	return median(v);
+}
+
+static double single_cost(state *s, uint32_t iter)
+{
+	double v[REPEAT];
+	for (int r = 0; r < REPEAT; r++) {
+		double t0 = now_ns();
+		for (uint32_t i = 0; i < iter; i++) {
+			uint64_t c;
+			if (state_count_add(s, SK_LIT("user:alice"), 1, 60000, 1000000 + i, &c) != STATE_OK)
+				exit(1);
+			sink += c;
+		}
+		v[r] = (now_ns() - t0) / iter;
+	}
+	return median(v);
+}
+
+/* ---- a private redis-server ---- */
+
+static uint16_t free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof(a);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &al) != 0)
+		exit(1);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+static redisContext *ping_conn(uint16_t port)
+{
+	struct timeval tv = { 1, 0 };
+	redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
+	if (!c || c->err) {
+		if (c)
+			redisFree(c);
+		return NULL;
+	}
+	redisReply *r = redisCommand(c, "PING");
+	if (!r) {
+		redisFree(c);
+		return NULL;
+	}
+	freeReplyObject(r);
+	return c;
+}
+
+static pid_t redis_start(uint16_t port, char *dir)
+{
+	char p[8];
+	snprintf(p, sizeof(p), "%u", (unsigned)port);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDWR);
+		if (nul >= 0) {
+			dup2(nul, 1);
+			dup2(nul, 2);
+		}
+		execlp("redis-server", "redis-server", "--port", p, "--bind", "127.0.0.1", "--save", "",
+		       "--appendonly", "no", "--dir", dir, "--daemonize", "no", (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 250 && pid > 0; i++) {
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return -1;
+		redisContext *c = ping_conn(port);
+		if (c) {
+			redisFree(c);
+			return pid;
+		}
+		struct timespec ts = { 0, 20000000 };
+		nanosleep(&ts, NULL);
+	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	uint32_t iter = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 1000000;
+	if (iter < 1000)
+		iter = 1000;
+	signal(SIGPIPE, SIG_IGN);
+
+	printf("memory backend (%u ops per figure, median of %d)\n", iter, REPEAT);
+	double h = hash_only(100000, iter);
+	double fit = mem_add(1 << 20, 100000, iter);
+	double flood = mem_add(1 << 16, 1u << 24, iter);
+	printf("  siphash13 of the key (baseline) %8.1f ns\n", h);
+	printf("  count_add, 100k keys, no evict  %8.1f ns  (%.1fx baseline)\n", fit, fit / h);
+	printf("  count_add, new keys, evicting   %8.1f ns  (%.1fx baseline)\n", flood, flood / h);
+	state *m = state_memory_new(1 << 18, NULL);
+	double rt;
+	double mb = batch_cost(m, iter / 6, &rt);
+	state_stats st;
+	state_get_stats(m, &st);
+	printf("  login batch (6 ops)             %8.1f ns  (%.1fx baseline), %llu keys held of %u\n", mb,
+	       mb / h, (unsigned long long)st.keys, 2u << 18);
+	state_free(m);
+
+	char dir[] = "/tmp/sekisho-bench-redis-XXXXXX";
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	uint16_t port = free_port();
+	pid_t pid = redis_start(port, dir);
+	if (pid < 0) {
+		printf("redis backend: skipped (redis-server not found or did not start)\n");
+		rmdir(dir);
+		return 0;
+	}
+	uint32_t riter = iter / 50 < 2000 ? 2000 : iter / 50;
+	printf("redis backend (redis-server on 127.0.0.1:%u, %u ops per figure)\n", (unsigned)port, riter);
+	redisContext *pc = ping_conn(port);
+	double pv[REPEAT];
+	for (int r = 0; r < REPEAT && pc; r++) {
+		double t0 = now_ns();
+		for (uint32_t i = 0; i < riter; i++) {
+			redisReply *rep = redisCommand(pc, "PING");
+			if (rep)
+				freeReplyObject(rep);
+		}
+		pv[r] = (now_ns() - t0) / riter;
+	}
+	double ping = pc ? median(pv) : 0;
+	if (pc)
+		redisFree(pc);
+	char err[128];
+	state *s = state_redis_new("127.0.0.1", port, "bench:", 1000, err, sizeof(err));
+	if (!s || state_health(s) != STATE_OK) {
+		printf("  cannot use redis: %s\n", err);
+	} else {
+		double one = single_cost(s, riter);
+		double b = batch_cost(s, riter, &rt);
+		printf("  PING round trip (baseline)      %8.1f us\n", ping / 1000);
+		printf("  count_add                       %8.1f us  (%.2fx PING), 1 round trip\n", one / 1000,
+		       one / ping);
+		printf("  login batch (6 ops)             %8.1f us  (%.2fx PING), %.2f round trips per batch\n",
+		       b / 1000, b / ping, rt);
+	}
+	state_free(s);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	char path[64];
+	snprintf(path, sizeof(path), "%s/dump.rdb", dir);
+	unlink(path);
+	rmdir(dir);
+	return 0;
+}
