@@ -1,6 +1,7 @@
 /* decode.c - percent-decoding to a fixed point, and base64/hex text.
  * See include/sekisho/decode.h for the contracts. */
 #include "sekisho/decode.h"
+#include "sekisho/swar.h"
 
 static inline int hexval(unsigned char c)
 {
@@ -58,6 +59,18 @@ size_t url_decode_once(const char *in, size_t n, char *out, bool plus_as_space, 
 	/* Invariant o <= i: every escape shrinks, so decoding in place is safe
 	 * as long as each step reads its input bytes before writing. */
 	for (size_t i = 0; i < n;) {
+		/* Copy runs without escapes a word at a time. The word is loaded
+		 * before it is stored, so in-place decoding (o <= i) stays safe. */
+		while (i + 8 <= n) {
+			uint64_t w = swar_load((const unsigned char *)in + i);
+			if (swar_has_byte(w, '%') || (plus_as_space && swar_has_byte(w, '+')))
+				break;
+			memcpy(out + o, &w, sizeof(w));
+			o += 8;
+			i += 8;
+		}
+		if (i >= n)
+			break;
 		unsigned char c = (unsigned char)in[i];
 		if (c == '+' && plus_as_space) {
 			out[o++] = ' ';
@@ -114,7 +127,16 @@ sk_slice url_decode(arena *a, sk_slice in, bool plus_as_space, size_t max_passes
 {
 	uint32_t f = 0;
 	bool work = false;
-	for (size_t i = 0; i < in.len; i++) {
+	const unsigned char *u = (const unsigned char *)in.p;
+	size_t i = 0;
+	/* Most values have nothing to decode: look 8 bytes at a time. */
+	while (i + 8 <= in.len) {
+		uint64_t w = swar_load(u + i);
+		if (swar_has_byte(w, '%') || (plus_as_space && swar_has_byte(w, '+')))
+			break;
+		i += 8;
+	}
+	for (; i < in.len; i++) {
 		if (in.p[i] == '%' || (plus_as_space && in.p[i] == '+')) {
 			work = true;
 			break;
@@ -132,6 +154,9 @@ sk_slice url_decode(arena *a, sk_slice in, bool plus_as_space, size_t max_passes
 	if (max_passes == 0)
 		max_passes = 1;
 	for (size_t pass = 1; pass < max_passes; pass++) {
+		/* Without a '%' left there is nothing a later pass could change. */
+		if (!memchr(buf, '%', len))
+			break;
 		/* A later pass either shrinks the value (an escape decoded) or
 		 * leaves it byte for byte as it was, so the length tells. */
 		uint32_t later = 0;

@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "sekisho/swar.h"
+
 /* tchar = "!" / "#" / "$" / "%" / "&" / "'" / "*" / "+" / "-" / "." /
  *         "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA */
 static const unsigned char tchar_table[256] = {
@@ -45,9 +47,9 @@ int head_next_line(const char *buf, size_t len, size_t pos, size_t max_line, int
 	size_t n = (size_t)(lf - (buf + pos));
 	if (n == 0 || buf[pos + n - 1] != '\r')
 		return sk_fail(err, "bare LF line ending (CRLF required)", pos + n, 400);
-	const char *cr = memchr(buf + pos, '\r', n - 1);
-	if (cr)
-		return sk_fail(err, "bare CR in message head", (size_t)(cr - buf), 400);
+	/* A CR inside the line needs no scan of its own: every byte of a
+	 * complete line is validated by the caller (tokens, target, version,
+	 * field values and reason phrases all refuse control bytes). */
 	if (n - 1 > max_line)
 		return sk_fail(err, too_long_rule, pos, too_long_status);
 	*line_len = n - 1;
@@ -76,6 +78,7 @@ int head_parse_field(const char *buf, size_t pos, size_t line_len, http_header *
 	while (i < line_len && (p[i] == ' ' || p[i] == '\t'))
 		i++;
 	size_t vstart = i;
+	i += swar_printable_prefix(p + i, line_len - i);
 	for (; i < line_len; i++) {
 		unsigned char c = p[i];
 		/* field-vchar / SP / HTAB, with obs-text (0x80-0xFF) allowed. */

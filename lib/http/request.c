@@ -267,14 +267,23 @@ static int note_header(http_request *req, const http_header *h, size_t off, sk_e
 				req->anomalies |= HTTP_AN_HTTP10_KEEPALIVE;
 			}
 			/* Naming end-to-end headers as hop-by-hop asks the next hop to
-			 * strip them (e.g. X-Forwarded-For, to hide the client). */
+			 * strip them (e.g. X-Forwarded-For, to hide the client). One
+			 * pass over the list, each item against the names. */
 			static const sk_slice e2e[] = { SK_LIT("content-length"), SK_LIT("host"),
 							SK_LIT("authorization"), SK_LIT("cookie"),
 							SK_LIT("x-forwarded-for"), SK_LIT("x-real-ip"),
 							SK_LIT("transfer-encoding") };
-			for (size_t k = 0; k < sizeof(e2e) / sizeof(e2e[0]); k++)
-				if (head_list_has(h->value, e2e[k]))
-					req->anomalies |= HTTP_AN_HOP_BY_HOP_ABUSE;
+			sk_slice v = h->value;
+			for (size_t i = 0; i < v.len;) {
+				size_t j = i;
+				while (j < v.len && v.p[j] != ',')
+					j++;
+				sk_slice item = sk_slice_trim_ows(sk_slice_make(v.p + i, j - i));
+				for (size_t k = 0; k < sizeof(e2e) / sizeof(e2e[0]); k++)
+					if (sk_slice_eq_ci(item, e2e[k]))
+						req->anomalies |= HTTP_AN_HOP_BY_HOP_ABUSE;
+				i = j + 1;
+			}
 		}
 		break;
 	case 5:

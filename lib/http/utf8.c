@@ -1,6 +1,7 @@
 /* utf8.c - facts about bytes and UTF-8, and folding of overlong forms.
  * Nothing here repairs text; see include/sekisho/decode.h. */
 #include "sekisho/decode.h"
+#include "sekisho/swar.h"
 
 /* One step of a UTF-8 scan starting at a byte >= 0x80. */
 typedef struct u8step {
@@ -54,7 +55,7 @@ uint32_t utf8_flags(sk_slice v)
 {
 	const unsigned char *s = (const unsigned char *)v.p;
 	uint32_t f = 0;
-	for (size_t i = 0; i < v.len;) {
+	for (size_t i = v.len ? swar_ascii_prefix(s, v.len) : 0; i < v.len;) {
 		if (s[i] < 0x80) {
 			i++;
 			continue;
@@ -73,8 +74,18 @@ uint32_t utf8_flags(sk_slice v)
 uint32_t byte_flags(sk_slice v)
 {
 	uint32_t f = 0;
+	const unsigned char *s = (const unsigned char *)v.p;
 	for (size_t i = 0; i < v.len; i++) {
-		unsigned char c = (unsigned char)v.p[i];
+		/* Skip runs of 8 bytes with no control byte at all. */
+		while (i + 8 <= v.len) {
+			uint64_t w = swar_load(s + i);
+			if (swar_has_less(w, 0x20) || swar_has_byte(w, 0x7f))
+				break;
+			i += 8;
+		}
+		if (i >= v.len)
+			break;
+		unsigned char c = s[i];
 		if (c == 0)
 			f |= TF_NUL;
 		else if ((c < 0x20 && c != '\t') || c == 0x7F)
