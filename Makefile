@@ -68,10 +68,10 @@ $(B)/tests/%: tests/unit/%.c tests/unit/harness.h $(LIBSEKISHO) $(LIBSRC)
 	@$(if $(Q),echo "  TEST    $@")
 	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -Itests/unit -MMD -MP $< $(LIBSRC) $(LIBSEKISHO) $(LDFLAGS) $(PKG_LIBS) $(LDLIBS) -o $@
 
-$(B)/bench/%: bench/%.c $(LIBSEKISHO)
+$(B)/bench/%: bench/%.c $(LIBSEKISHO) $(LIBSRC)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  BENCH   $@")
-	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP $< $(LIBSEKISHO) $(LDFLAGS) $(PKG_LIBS) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP $< $(LIBSRC) $(LIBSEKISHO) $(LDFLAGS) $(PKG_LIBS) $(LDLIBS) -o $@
 
 checksrc:
 	@tools/checksrc

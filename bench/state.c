@@ -28,9 +28,6 @@
 #include "sekisho/siphash.h"
 #include "sekisho/state.h"
 
-/* The Makefile's bench rule links lib/ only; the Redis backend lives in
- * src/ (it does I/O), so it is compiled into this program directly. */
-#include "../src/state/redis.c"
 
 #define REPEAT 5
 

@@ -121,6 +121,10 @@ typedef struct worker {
 	size_t nidle;
 	uint64_t next_id;
 	char id_prefix[9];
+	/* Audit event budget: an attack flood must not fill the disk. */
+	uint64_t audit_second;      /* the second (monotonic ms / 1000) being counted */
+	unsigned audit_in_second;   /* request events written in it */
+	uint64_t audit_suppressed;  /* not written since the last summary */
 	struct proxy *px;
 } worker;
 

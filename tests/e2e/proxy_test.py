@@ -391,6 +391,26 @@ def plain_http_to_tls_port_is_refused_cleanly():
 
 
 @T.test
+def event_flood_is_capped():
+    ev = os.path.join(TMP, "flood.jsonl")
+    p = proxy(events=ev)
+    attack = build_request("GET", "/search?q=%3Cscript%3Ealert(1)%3C/script%3E", None, None)
+    rs = pipeline(p.port, [attack] * 500, timeout=30)
+    assert all(r.status == 403 for r in rs), set(r.status for r in rs)
+    time.sleep(1.2)
+    request(p.port, "GET", "/search?q=%3Cscript%3Ealert(2)%3C/script%3E")  # opens a new second
+    time.sleep(0.3)
+    kinds = [json.loads(l) for l in open(ev, encoding="utf-8")]
+    blocks = [e for e in kinds if e["kind"] == "block"]
+    summary = [e for e in kinds if e["kind"] == "events_suppressed"]
+    assert len(blocks) <= 3 * 200 + 1, len(blocks)
+    assert summary, "no events_suppressed summary"
+    assert len(blocks) + sum(e["details"]["suppressed"] for e in summary) == 501, \
+        (len(blocks), [e["details"] for e in summary])
+    p.stop()
+
+
+@T.test
 def graceful_stop():
     p = proxy()
     assert request(p.port, "GET", "/healthz").status == 200
