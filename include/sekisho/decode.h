@@ -58,6 +58,9 @@ uint32_t utf8_flags(sk_slice s);
 /* TF_NUL if a 0x00 byte is present; TF_CTL for other control bytes
  * (0x01-0x1f except tab, and 0x7f). Returns the flags. */
 uint32_t byte_flags(sk_slice s);
+/* utf8_flags(s) | byte_flags(s) in one pass for plain printable ASCII (the
+ * usual case), the two exact scans only from the first other byte on. */
+uint32_t value_flags(sk_slice s);
 
 /* Overlong UTF-8 encodings of ASCII (2- to 6-byte forms: C0 AF -> '/',
  * E0 80 AE -> '.', F0 80 80 AF -> '/') are folded to the ASCII byte and

@@ -144,7 +144,7 @@ sk_slice url_decode(arena *a, sk_slice in, bool plus_as_space, size_t max_passes
 	}
 	if (!work) {
 		if (flags)
-			*flags |= utf8_flags(in) | byte_flags(in);
+			*flags |= value_flags(in);
 		return in;
 	}
 	char *buf = arena_alloc(a, in.len + 1);
@@ -172,7 +172,7 @@ sk_slice url_decode(arena *a, sk_slice in, bool plus_as_space, size_t max_passes
 	 * on value.p == raw.p to skip inspecting the same bytes twice. */
 	if (len == in.len && memcmp(buf, in.p, len) == 0)
 		out = in;
-	f |= utf8_flags(out) | byte_flags(out);
+	f |= value_flags(out);
 	if (flags)
 		*flags |= f;
 	return out;

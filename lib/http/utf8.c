@@ -71,6 +71,21 @@ uint32_t utf8_flags(sk_slice v)
 	return f;
 }
 
+uint32_t value_flags(sk_slice v)
+{
+	/* One pass for the common case: a value that is all printable ASCII
+	 * has no flag at all; otherwise the two exact scans from where the
+	 * plain run ended. */
+	const unsigned char *s = (const unsigned char *)v.p;
+	size_t i = v.len ? swar_printable_prefix(s, v.len) : 0;
+	while (i < v.len && s[i] >= 0x20 && s[i] < 0x7f)
+		i++;
+	if (i == v.len)
+		return 0;
+	sk_slice rest = sk_slice_make(v.p + i, v.len - i);
+	return utf8_flags(rest) | byte_flags(rest);
+}
+
 uint32_t byte_flags(sk_slice v)
 {
 	uint32_t f = 0;

@@ -168,7 +168,7 @@ static int add_headers(struct emit_ctx *e, const http_request *req, const http_l
 			if (!value.p)
 				return sk_fail(err, "out of memory for the request", 0, 413);
 		} else {
-			flags = byte_flags(value) | utf8_flags(value);
+			flags = value_flags(value);
 		}
 		int rc = add_simple(e, LOC_HEADER, h->name, h->value, value, flags, err);
 		if (rc != SK_OK)
