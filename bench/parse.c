@@ -2,11 +2,12 @@
  * full inspection view (head + body parsers + decoding + normalisation),
  * next to a plain memchr scan of the same bytes measured in the same run.
  *
- *   parse FILE.bin [FILE-typical.bin]
+ *   parse FILE.bin [TYPICAL.bin...]
  *
- * FILE.bin holds requests as written by tools/corpus_raw.py. The second
- * file (optional) holds "typical browser requests" of about 1 KB; the time
- * to build their full view is printed in nanoseconds per request.
+ * FILE.bin holds requests as written by tools/corpus_raw.py. Each further
+ * file holds a set of "typical" requests of about 1 KB (bench/run makes
+ * page views, and a mix with form and JSON bodies); for each, the time to
+ * build the full view, and view + engine, in nanoseconds per request.
  * Every figure is the median of several repetitions.
  */
 #include <stdint.h>
@@ -165,10 +166,11 @@ static double median(double *v, size_t n)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: parse FILE.bin [TYPICAL.bin]\n");
+		fprintf(stderr, "usage: parse FILE.bin [TYPICAL.bin...]\n");
 		return 2;
 	}
 	struct reqs all, typ;
+	memset(&typ, 0, sizeof(typ));
 	if (load(argv[1], &all) != 0 || (argc > 2 && load(argv[2], &typ) != 0))
 		return 2;
 	http_limits lim;
@@ -192,16 +194,21 @@ int main(int argc, char **argv)
 	       (double)all.n / (hd / 1e9), hd / m);
 	printf("  %-34s %10.1f MB/s %12.0f req/s   %5.2fx memchr time\n", "full inspection view", mb / (vw / 1e9),
 	       (double)all.n / (vw / 1e9), vw / m);
-	if (argc > 2 && typ.n) {
+	/* Each further file is a set of "typical" requests; its name labels it. */
+	for (int fi = 2; fi < argc; fi++) {
+		if (fi > 2 && load(argv[fi], &typ) != 0)
+			return 2;
+		if (!typ.n)
+			continue;
+		const char *label = strrchr(argv[fi], '/') ? strrchr(argv[fi], '/') + 1 : argv[fi];
 		double tt[REPEAT];
 		size_t tok;
 		for (int k = 0; k < REPEAT; k++)
 			tt[k] = run_view(&typ, &lim, h, a, &tok) / (double)typ.n;
-		printf("  typical browser request (%zu requests, mean %.0f bytes): full view in %.0f ns (goal < 2000 ns)\n",
-		       typ.n, (double)typ.bytes / (double)typ.n, median(tt, REPEAT));
-		/* Without and with the clean-value cache. With it, every pass
-		 * starts from an empty cache (a new scratch), so the figure is
-		 * that of a stream of these requests, not of the same ones again. */
+		printf("  %s (%zu requests, mean %.0f bytes): full view in %.0f ns (goal < 2000 ns)\n", label, typ.n,
+		       (double)typ.bytes / (double)typ.n, median(tt, REPEAT));
+		/* View + engine, without and with the per-worker clean-value cache
+		 * (each repeat starts with an empty cache). */
 		for (int cached = 0; cached <= 1; cached++) {
 			engine_config cfg;
 			engine_config_default(&cfg);
@@ -212,7 +219,7 @@ int main(int argc, char **argv)
 				tt[k] = run_inspect(&typ, &lim, h, a, e, s) / (double)typ.n;
 				engine_scratch_free(s);
 			}
-			printf("  typical browser request: view + detection engine (paranoia 1%s) in %.0f ns (goal < 5000 ns)\n",
+			printf("  %s: view + detection engine (paranoia 1%s) in %.0f ns (goal < 5000 ns)\n", label,
 			       cfg.cache ? ", clean-value cache" : "", median(tt, REPEAT));
 			engine_free(e);
 		}

@@ -49,8 +49,10 @@ static void emit(worker *w, const sk_event *ev)
 
 static void emit(worker *w, const sk_event *ev);
 
-/* True if this request's event may be written now. */
-static bool audit_budget(worker *w)
+/* True if this request's event may be written now. Also called from the
+ * worker's tick with count = false, so a summary of suppressed events is
+ * written even when this worker sees no further request. */
+static bool audit_budget_at(worker *w, bool count)
 {
 	uint64_t second = ev_now(w->loop) / 1000u;
 	if (second != w->audit_second) {
@@ -71,12 +73,25 @@ static bool audit_budget(worker *w)
 		w->audit_in_second = 0;
 		w->audit_suppressed = 0;
 	}
+	if (!count)
+		return true;
 	if (w->audit_in_second >= AUDIT_EVENTS_PER_SECOND) {
 		w->audit_suppressed++;
 		return false;
 	}
 	w->audit_in_second++;
 	return true;
+}
+
+static bool audit_budget(worker *w)
+{
+	return audit_budget_at(w, true);
+}
+
+void audit_tick(worker *w)
+{
+	if (w->audit_suppressed)
+		audit_budget_at(w, false);
 }
 
 void audit_request(conn *c, const char *kind)

@@ -261,5 +261,8 @@ void stats_latency(proxy_stats *st, uint64_t us);
 /* audit.c */
 void audit_request(conn *c, const char *kind);
 void audit_event(worker *w, const char *kind, const char *severity, const char *details_json);
+/* From the worker's tick: write the summary of suppressed events once their
+ * second is over. */
+void audit_tick(worker *w);
 
 #endif

@@ -127,6 +127,7 @@ static void on_tick(ev_loop *loop, void *ud)
 		w->ntls_listen = 0;
 	}
 	conn_sweep(w);
+	audit_tick(w);
 }
 
 static void *worker_main(void *arg)
