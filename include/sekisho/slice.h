@@ -30,6 +30,17 @@ static inline bool sk_slice_eq(sk_slice a, sk_slice b)
 	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
 }
 
+/* The value of a hexadecimal digit, or -1. */
+static inline int sk_hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
 /* ASCII case-insensitive equality (header names, tokens). */
 bool sk_slice_eq_ci(sk_slice a, sk_slice b);
 /* True if `s` starts with `prefix`, ASCII case-insensitively. */

@@ -18,21 +18,13 @@ static unsigned char lc(unsigned char c)
 	return (c >= 'A' && c <= 'Z') ? (unsigned char)(c | 0x20) : c;
 }
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = lc(c);
-	return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
-}
-
 /* The logical byte at i: an RFC 4515 escape \XX of a filter
  * metacharacter counts as that character. *w gets the width. */
 static unsigned char at(const unsigned char *v, size_t n, size_t i, size_t *w)
 {
 	*w = 1;
-	if (v[i] == '\\' && i + 2 < n && hexval(v[i + 1]) >= 0 && hexval(v[i + 2]) >= 0) {
-		unsigned char c = (unsigned char)(hexval(v[i + 1]) * 16 + hexval(v[i + 2]));
+	if (v[i] == '\\' && i + 2 < n && sk_hexval(v[i + 1]) >= 0 && sk_hexval(v[i + 2]) >= 0) {
+		unsigned char c = (unsigned char)(sk_hexval(v[i + 1]) * 16 + sk_hexval(v[i + 2]));
 		if (c == '(' || c == ')' || c == '*' || c == 0 || c == '&' || c == '|' || c == '=') {
 			*w = 3;
 			return c;

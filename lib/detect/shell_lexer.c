@@ -22,11 +22,6 @@ static int is_hex(unsigned char c)
 	return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
 }
 
-static int hexval(unsigned char c)
-{
-	return is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10;
-}
-
 int shell_sjis_trail(sk_slice v, size_t i)
 {
 	if (i == 0 || i >= v.len)
@@ -271,10 +266,10 @@ size_t shell_word_read(sk_slice v, size_t pos, size_t limit, shell_word *w)
 					if (p[j] == '\\' && j + 1 < limit) {
 						unsigned char e = (unsigned char)p[j + 1];
 						if (e == 'x' && j + 3 < limit && is_hex((unsigned char)p[j + 2])) {
-							int val = hexval((unsigned char)p[j + 2]);
+							int val = sk_hexval((unsigned char)p[j + 2]);
 							size_t k = j + 3;
 							if (k < limit && is_hex((unsigned char)p[k]))
-								val = val * 16 + hexval((unsigned char)p[k++]);
+								val = val * 16 + sk_hexval((unsigned char)p[k++]);
 							put(w, (unsigned char)val);
 							w->flags |= SHW_ANSIC;
 							j = k;

@@ -44,16 +44,6 @@ static int is_alnum(unsigned char c)
 	return is_alpha(c) || is_digit(c);
 }
 
-static int hexval(unsigned char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	c = lc(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Case-insensitive equality of bytes with a NUL-terminated lower-case word. */
 static int eq_word(const unsigned char *p, size_t n, const char *w)
 {
@@ -87,7 +77,7 @@ static int v4_part(const char *p, size_t n, uint64_t *out)
 			return 1;
 		}
 		for (size_t i = 2; i < n; i++) {
-			int h = hexval((unsigned char)p[i]);
+			int h = sk_hexval((unsigned char)p[i]);
 			if (h < 0)
 				return 0;
 			v = ((v << 4) | (uint64_t)h) & 0xffffffffu;
@@ -200,7 +190,7 @@ static int v6_parse(const char *h, size_t n, unsigned char out[16])
 			return 0;
 		unsigned v = 0;
 		for (size_t k = i; k < j; k++) {
-			int x = hexval((unsigned char)h[k]);
+			int x = sk_hexval((unsigned char)h[k]);
 			if (x < 0)
 				return 0;
 			v = v * 16 + (unsigned)x;
@@ -297,8 +287,8 @@ static int wildcard_addr(const char *p, size_t n, uint32_t *ip)
 	if (n - s == 8) {
 		uint32_t v = 0;
 		size_t k = s;
-		for (; k < n && hexval((unsigned char)p[k]) >= 0; k++)
-			v = (v << 4) | (uint32_t)hexval((unsigned char)p[k]);
+		for (; k < n && sk_hexval((unsigned char)p[k]) >= 0; k++)
+			v = (v << 4) | (uint32_t)sk_hexval((unsigned char)p[k]);
 		if (k == n) {
 			*ip = v;
 			return 1;

@@ -43,16 +43,6 @@ static bool trailer_forbidden(const char *name, unsigned len)
 	return false;
 }
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 ssize_t chunked_parse(chunked_state *st, const char *in, size_t n, sk_slice *data, const http_limits *lim,
 		      sk_error *err)
 {
@@ -64,7 +54,7 @@ ssize_t chunked_parse(chunked_state *st, const char *in, size_t n, sk_slice *dat
 		unsigned char c = p[i];
 		switch (st->state) {
 		case CS_SIZE: {
-			int v = hexval(c);
+			int v = sk_hexval(c);
 			if (v >= 0) {
 				if (++st->digits > 16 || st->remaining > (CHUNK_SIZE_MAX >> 4))
 					return sk_fail(err, "chunk size too large", i, 413);

@@ -3,22 +3,12 @@
 #include "sekisho/decode.h"
 #include "sekisho/swar.h"
 
-static inline int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Value of the 4 hex digits at p, or -1. The caller checked the length. */
 static long hex4(const char *p)
 {
 	long v = 0;
 	for (int i = 0; i < 4; i++) {
-		int d = hexval((unsigned char)p[i]);
+		int d = sk_hexval((unsigned char)p[i]);
 		if (d < 0)
 			return -1;
 		v = v * 16 + d;
@@ -83,8 +73,8 @@ size_t url_decode_once(const char *in, size_t n, char *out, bool plus_as_space, 
 			continue;
 		}
 		if (n - i >= 3) {
-			int hi = hexval((unsigned char)in[i + 1]);
-			int lo = hexval((unsigned char)in[i + 2]);
+			int hi = sk_hexval((unsigned char)in[i + 1]);
+			int lo = sk_hexval((unsigned char)in[i + 2]);
 			if (hi >= 0 && lo >= 0) {
 				out[o++] = (char)(hi * 16 + lo);
 				i += 3;
@@ -315,13 +305,13 @@ bool decode_hex_text(arena *a, sk_slice s, sk_slice *out)
 	if (s.len < HEX_MIN_DIGITS || s.len % 2 != 0)
 		return false;
 	for (size_t i = 0; i < s.len; i++)
-		if (hexval((unsigned char)s.p[i]) < 0)
+		if (sk_hexval((unsigned char)s.p[i]) < 0)
 			return false;
 	char *buf = arena_alloc(a, s.len / 2 + 1);
 	if (!buf)
 		return false;
 	for (size_t i = 0; i < s.len; i += 2)
-		buf[i / 2] = (char)(hexval((unsigned char)s.p[i]) * 16 + hexval((unsigned char)s.p[i + 1]));
+		buf[i / 2] = (char)(sk_hexval((unsigned char)s.p[i]) * 16 + sk_hexval((unsigned char)s.p[i + 1]));
 	buf[s.len / 2] = '\0';
 	sk_slice d = sk_slice_make(buf, s.len / 2);
 	if (!decode_looks_like_text(d))

@@ -474,17 +474,6 @@ static void u8_step(json_state *st, unsigned char c)
 	}
 }
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The closing quote was read. */
 static int str_end(json_state *st, sk_error *err, size_t at)
 {
@@ -745,7 +734,7 @@ int json_feed(json_state *st, const char *p, size_t n, sk_error *err)
 			break;
 		}
 		case J_UHEX: {
-			int h = hexval(c);
+			int h = sk_hexval(c);
 			if (h < 0)
 				return jfail(st, err, "bad \\u escape in JSON string", at, 400);
 			if (buf_byte(a, &st->raw, (char)c) < 0)

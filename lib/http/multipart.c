@@ -341,16 +341,6 @@ static int mp_dup(multipart_state *st, sk_slice v, sk_slice *out)
 
 /* ---- part headers ---- */
 
-static int mp_hex(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* RFC 8187 ext-value: charset "'" [language] "'" pct-encoded bytes. The
  * bytes are percent-decoded into the arena and not transcoded (UTF-8 and
  * ISO-8859-1 are the only charsets in use; flags describe the bytes). */
@@ -368,8 +358,8 @@ static int mp_filename_star(multipart_state *st, sk_slice raw, sk_slice *out, ui
 	for (size_t i = 0; i < enc.len; i++) {
 		int hi, lo;
 		if (enc.p[i] == '%' && i + 2 < enc.len &&
-		    (hi = mp_hex((unsigned char)enc.p[i + 1])) >= 0 &&
-		    (lo = mp_hex((unsigned char)enc.p[i + 2])) >= 0) {
+		    (hi = sk_hexval((unsigned char)enc.p[i + 1])) >= 0 &&
+		    (lo = sk_hexval((unsigned char)enc.p[i + 2])) >= 0) {
 			d[n++] = (char)(hi * 16 + lo);
 			i += 2;
 			continue;
