@@ -982,7 +982,7 @@ static void scan_script_urls(xss_ctx *c, sk_slice v)
 			if (k == 0 || wd[k] != '\0' || j > v.len)
 				continue;
 			/* j is after ':'; look at what follows as script */
-			char body[128];
+			char body[128] = { 0 };
 			size_t bn = 0;
 			while (j < v.len && bn < sizeof(body)) {
 				unsigned d = next_cp(v.p, v.len, &j);

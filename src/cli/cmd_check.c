@@ -75,8 +75,8 @@ static bool inspect_bytes(struct inspect_ctx *c, const char *buf, size_t len, ve
 		size_t consumed = len - pos;
 		sk_error err = { 0 };
 		verdict one;
-		http_request r2;
-		http_view v2;
+		http_request r2 = { 0 };
+		http_view v2 = { 0 };
 		http_request *rq = n == 0 ? req : &r2;
 		http_view *vw = n == 0 ? view : &v2;
 		if (http_read_request(buf + pos, len - pos, rq, n == 0 ? c->hdrs : c->hdrs2, c->lim.max_headers, c->a,

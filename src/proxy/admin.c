@@ -37,7 +37,7 @@ void stats_count_block(proxy_stats *st, const verdict *v)
 		else if (strcmp(d, "rule") == 0)
 			idx = STATS_DETECTORS - 1;
 		else
-			for (size_t i = 0; detector_table[i].name && i < STATS_DETECTORS - 2; i++)
+			for (size_t i = 0; i < STATS_DETECTORS - 2 && detector_table[i].name; i++)
 				if (strcmp(detector_table[i].name, d) == 0)
 					idx = i;
 		if (idx < STATS_DETECTORS)
