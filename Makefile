@@ -90,17 +90,29 @@ test: deps
 	@$(MAKE) --no-print-directory checksrc
 	@$(MAKE) --no-print-directory BUILD=release unit e2e
 	@$(MAKE) --no-print-directory BUILD=asan unit e2e
+	@$(MAKE) --no-print-directory -j2 fuzz-build
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SECONDS)
 	@tests/summary build/results
 
 FUZZ_SECONDS ?= 20
 FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
-FUZZ_LIB_SRC := $(LIB_SRC)
+# The library is compiled once with coverage instrumentation (fuzzer-no-link)
+# and sanitizers; each target links against that archive.
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=build/fuzz/obj/%.o)
+FUZZ_LIB := build/fuzz/libsekisho-fuzz.a
 
-build/fuzz/%: fuzz/%.c $(FUZZ_LIB_SRC) $(wildcard include/sekisho/*.h)
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_OBJ_CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) -MMD -MP -c $< -o $@
+
+$(FUZZ_LIB): $(FUZZ_LIB_OBJ)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+build/fuzz/%: fuzz/%.c $(FUZZ_LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZ    $@")
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) $< $(FUZZ_LIB_SRC) $(PKG_LIBS) -o $@
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(CPPFLAGS) $(PKG_CFLAGS) $< $(FUZZ_LIB) $(PKG_LIBS) -o $@
 
 fuzz-build: $(FUZZ_BIN)
 
@@ -124,4 +136,4 @@ analyze:
 clean:
 	rm -rf build
 
--include $(LIB_OBJ:.o=.d) $(BIN_OBJ:.o=.d) $(TEST_BIN:=.d) $(BENCH_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(BIN_OBJ:.o=.d) $(TEST_BIN:=.d) $(BENCH_BIN:=.d) $(FUZZ_LIB_OBJ:.o=.d)

@@ -31,3 +31,6 @@ LDLIBS += -lpthread -lm
 FUZZ_CC := clang
 FUZZ_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DSK_FUZZING
+# Library objects for the fuzzers: instrumented, but without libFuzzer's main.
+FUZZ_OBJ_CFLAGS := -std=c11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -DSK_FUZZING
