@@ -411,6 +411,46 @@ def event_flood_is_capped():
 
 
 @T.test
+def per_path_modes():
+    p = proxy("detection:\n  paths:\n    - prefix: /api/\n      mode: monitor\n    - prefix: /healthz\n      mode: off\n")
+    xss = "%3Cscript%3Ealert(1)%3C/script%3E"
+    assert request(p.port, "GET", "/search?q=" + xss).status == 403          # default: block
+    assert request(p.port, "POST", "/api/echo?q=" + xss, body=b"x").status == 200  # monitor: passes
+    assert request(p.port, "GET", "/healthz?q=" + xss).status == 200         # off: not inspected
+    p.stop()
+
+
+@T.test
+def trusted_proxy_forwarded_for():
+    ev = os.path.join(TMP, "trusted.jsonl")
+    p = proxy("trusted_proxies:\n  - 127.0.0.0/8\n", events=ev)
+    r = request(p.port, "GET", "/api/headers", headers=[("X-Forwarded-For", "203.0.113.7")])
+    h = r.json()["headers"]
+    h = {k.lower(): v for k, v in (h if isinstance(h, list) else h.items())}
+    assert h.get("x-forwarded-for") == "203.0.113.7, 127.0.0.1", h
+    assert h.get("x-real-ip") == "203.0.113.7", h
+    b = request(p.port, "GET", "/search?q=%3Cscript%3Ealert(1)%3C/script%3E",
+                headers=[("X-Forwarded-For", "198.51.100.9, 203.0.113.7")])
+    assert b.status == 403
+    time.sleep(0.3)
+    blocks = [json.loads(l) for l in open(ev, encoding="utf-8") if '"kind":"block"' in l]
+    assert blocks and blocks[-1]["src"] == "203.0.113.7", blocks[-1]["src"]  # right-most untrusted
+    p.stop()
+
+
+@T.test
+def access_log_records_every_request():
+    ev = os.path.join(TMP, "access.jsonl")
+    p = proxy("log:\n  access: true\n", events=ev)
+    for _ in range(3):
+        assert request(p.port, "GET", "/healthz").status == 200
+    time.sleep(0.3)
+    kinds = [json.loads(l)["kind"] for l in open(ev, encoding="utf-8")]
+    assert kinds.count("access") == 3, kinds
+    p.stop()
+
+
+@T.test
 def graceful_stop():
     p = proxy()
     assert request(p.port, "GET", "/healthz").status == 200
