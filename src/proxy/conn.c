@@ -557,10 +557,26 @@ static void process_input(conn *c)
 				respond_simple(c, 413, "Payload Too Large", "request body over the inspection limit", true);
 				return;
 			}
-			/* Passing uninspected chunked bodies would need re-framing of a
-			 * half-consumed chunk; refuse them instead (documented). */
-			c->status = 413;
-			respond_simple(c, 413, "Payload Too Large", "chunked body over the inspection limit", true);
+			/* Pass: what fits was inspected; the raw chunked bytes go
+			 * upstream as they are, and the decoder keeps running on them
+			 * only to find where the body ends. */
+			pos += (size_t)k;
+			while (pos < c->in_len && !chunked_done(&c->req_ch)) {
+				sk_slice d2;
+				ssize_t k2 = chunked_parse(&c->req_ch, c->in + pos, c->in_len - pos, &d2, &s->lim, &err);
+				if (k2 < 0)
+					goto bad;
+				pos += (size_t)k2;
+				if (k2 == 0)
+					break;
+			}
+			c->body_truncated = true;
+			c->req_stream.mode = BF_CHUNKED;
+			c->close_after = true; /* simpler than finding the next request behind a stream */
+			c->req_raw_end = c->stream_base = pos;
+			c->in_len = pos;
+			audit_event(c->w, "body_uninspected", "medium", "{\"reason\":\"chunked body over the inspection limit\"}");
+			inspect_and_route(c, sk_slice_make(c->body.p ? c->body.p : "", c->body.len));
 			return;
 		}
 		pos += (size_t)k;
@@ -620,6 +636,39 @@ static void send_upstream(conn *c);
 /* More of an over-limit body arrived: forward it as it is. */
 static void stream_request_body(conn *c)
 {
+	if (c->req_stream.mode == BF_CHUNKED) {
+		/* Forward raw chunked bytes up to the end of the body; the
+		 * decoder only finds that end (and refuses broken framing). */
+		size_t room = c->in_cap - c->stream_base;
+		ssize_t n = conn_recv(c, c->in + c->stream_base, room);
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			return;
+		if (n <= 0) {
+			conn_close(c);
+			return;
+		}
+		size_t pos = 0;
+		while (pos < (size_t)n && !chunked_done(&c->req_ch)) {
+			sk_slice d;
+			sk_error err;
+			ssize_t k = chunked_parse(&c->req_ch, c->in + c->stream_base + pos, (size_t)n - pos, &d,
+						  &c->sh->set.lim, &err);
+			if (k < 0) {
+				conn_close(c); /* the head already went upstream: only a break is left */
+				return;
+			}
+			pos += (size_t)k;
+			if (k == 0)
+				break;
+		}
+		buf_reset(&c->upreq);
+		c->upreq_sent = 0;
+		buf_append(&c->upreq, c->in + c->stream_base, pos);
+		watch_client(c, 0);
+		c->state = CS_UPSTREAM;
+		send_upstream(c);
+		return;
+	}
 	size_t room = c->in_cap - c->stream_base;
 	size_t want = room < c->req_stream.remaining ? room : (size_t)c->req_stream.remaining;
 	ssize_t n = conn_recv(c, c->in + c->stream_base, want);
@@ -743,7 +792,8 @@ static void send_upstream(conn *c)
 		c->upreq_sent += (size_t)n;
 	}
 	/* Over-limit body passing through: wait for more from the client. */
-	if (c->req_stream.mode == BF_LENGTH && c->req_stream.remaining) {
+	if ((c->req_stream.mode == BF_LENGTH && c->req_stream.remaining) ||
+	    (c->req_stream.mode == BF_CHUNKED && !chunked_done(&c->req_ch))) {
 		c->state = CS_STREAM_REQ;
 		ev_mod(c->w->loop, u->fd, 0);
 		watch_client(c, EV_READ);

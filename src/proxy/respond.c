@@ -256,7 +256,16 @@ void upstream_request_build(conn *c, sk_slice body, bool stream_rest)
 		buf_puts(o, "Connection: keep-alive\r\n");
 	/* The body goes upstream with a Content-Length, whatever framing the
 	 * client used: one framing, ours, so the upstream cannot be desynced. */
-	if (stream_rest) {
+	if (stream_rest && c->req_stream.mode == BF_CHUNKED) {
+		/* An over-limit chunked body passes as it came: the raw chunked
+		 * bytes received so far (validated), the rest streamed after. */
+		buf_puts(o, "Transfer-Encoding: chunked\r\n\r\n");
+		buf_append(o, c->in + c->head_len, c->stream_base - c->head_len);
+		/* The view was built from the decoded copy (c->body), so the raw
+		 * bytes after the head are free again: stream into that space. */
+		c->stream_base = c->head_len;
+		c->in_len = c->head_len;
+	} else if (stream_rest) {
 		buf_printf(o, "Content-Length: %llu\r\n\r\n", (unsigned long long)q->content_length);
 		buf_append(o, body.p, body.len);
 		size_t extra = c->in_len > c->stream_base ? c->in_len - c->stream_base : 0;

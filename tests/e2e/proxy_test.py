@@ -180,6 +180,18 @@ def body_over_limit_passes_when_configured():
     body = b"x" * (200 * 1024)
     r = request(port, "POST", "/api/echo", headers=[("Content-Type", "application/octet-stream")], body=body, timeout=20)
     assert r.status == 200 and r.json()["length"] == len(body), r
+    # a chunked body over the limit passes too, byte for byte
+    body2 = bytes(range(256)) * 800
+    r = request(port, "POST", "/api/echo", headers=[("Content-Type", "application/octet-stream")], body=body2,
+                chunked=True, timeout=20)
+    assert r.status == 200 and r.json()["length"] == len(body2), r
+    import base64
+    assert base64.b64decode(r.json()["body_base64"]) == body2
+    # an attack in the inspected part is still blocked
+    evil = b"a=%3Cscript%3Ealert(1)%3C/script%3E&pad=" + b"x" * (100 * 1024)
+    r = request(port, "POST", "/api/echo", headers=[("Content-Type", "application/x-www-form-urlencoded")], body=evil,
+                chunked=True, timeout=20)
+    assert r.status == 403, r
     q.stop()
 
 
