@@ -147,6 +147,17 @@ typedef struct sk_config {
 		sk_listen listen;
 	} admin;
 
+	/* Counters and bans (include/sekisho/state.h). Read once at start: a
+	 * reload keeps the running backend. */
+	struct {
+		bool redis_enabled;       /* false when state.redis is "": in-process state */
+		sk_listen redis;          /* Redis address */
+		const char *redis_prefix; /* key prefix, [A-Za-z0-9:_.-]{1,64} */
+		unsigned redis_timeout;   /* ms, connect and each reply */
+		size_t max_keys;          /* in-process table bound (also the fallback's) */
+		unsigned ban_cache;       /* ms a "not banned" answer from Redis is reused */
+	} state;
+
 	struct arena *mem; /* private: owns everything above */
 } sk_config;
 

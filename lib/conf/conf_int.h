@@ -87,7 +87,7 @@ typedef struct conf_directive {
 } conf_directive;
 
 /* Upper bound on the table's rows (config.c keeps per-row state in arrays). */
-#define CONF_MAX_DIRECTIVES 64
+#define CONF_MAX_DIRECTIVES 256
 
 extern const conf_directive conf_directives[];
 extern const size_t conf_ndirectives;

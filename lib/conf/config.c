@@ -194,7 +194,7 @@ static void *list_alloc(cctx *x, const conf_directive *d, size_t count, size_t s
 }
 
 /* Entries of a list of mappings: each key from `names` at most once. */
-#define ITEM_MAX_FIELDS 4
+#define ITEM_MAX_FIELDS 12
 
 static bool item_fields(cctx *x, const conf_directive *d, const cnode *item, const char *const *names,
 			const cnode **vals)
@@ -763,6 +763,16 @@ static bool validate(cctx *x)
 		    !check_listen_clash(x, "admin.listen", &c->admin.listen, 1, "tls.listen", c->tls.listen, c->tls.nlisten))
 			return false;
 	}
+	const char *pre = c->state.redis_prefix;
+	size_t plen = strlen(pre);
+	bool pre_ok = plen >= 1 && plen <= 64;
+	for (size_t i = 0; pre_ok && i < plen; i++)
+		pre_ok = (pre[i] >= 'A' && pre[i] <= 'Z') || (pre[i] >= 'a' && pre[i] <= 'z') ||
+			 (pre[i] >= '0' && pre[i] <= '9') || pre[i] == ':' || pre[i] == '_' || pre[i] == '.' ||
+			 pre[i] == '-';
+	if (!pre_ok)
+		return fail(x, where(x, "state.redis_prefix"),
+			    "state.redis_prefix: 1 to 64 of A-Z a-z 0-9 : _ . - (a key prefix must not hold spaces or braces)");
 	return true;
 }
 

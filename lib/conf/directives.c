@@ -112,6 +112,22 @@ const conf_directive conf_directives[] = {
 	{ "admin", CT_SECTION, NULL, 0, 0, 0, 0, NULL, "Metrics (Prometheus text) and health." },
 	{ "admin.listen", CT_LISTEN, "127.0.0.1:9090", 0, 0, OFF(admin.listen), OFF(admin.enabled), NULL,
 	  "\"IP:PORT\" of the admin listener; \"\" disables it." },
+
+	{ "state", CT_SECTION, NULL, 0, 0, 0, 0, NULL,
+	  "Counters and bans for login protection. In-process by default; Redis to share them between proxies. "
+	  "Read at start only (a reload keeps the running backend)." },
+	{ "state.redis", CT_LISTEN, "\"\"", 0, 0, OFF(state.redis), OFF(state.redis_enabled), NULL,
+	  "\"IP:PORT\" of a Redis server shared by several proxies; \"\" = in-process state. While Redis is "
+	  "unreachable the proxy serves from in-process state, emits state_degraded and retries with backoff." },
+	{ "state.redis_prefix", CT_STRING, "\"sekisho:\"", 0, 0, OFF(state.redis_prefix), 0, NULL,
+	  "Prefix of every Redis key: 1 to 64 of A-Z a-z 0-9 : _ . -" },
+	{ "state.redis_timeout", CT_MS, "50ms", 1, 10 * SEC, OFF(state.redis_timeout), 0, NULL,
+	  "Longest wait for a Redis connect or reply before falling back to in-process state." },
+	{ "state.max_keys", CT_COUNT, "100000", 16, 100000000, OFF(state.max_keys), 0, NULL,
+	  "In-process counters (and, separately, bans) kept; the least recently used go first when full." },
+	{ "state.ban_cache", CT_MS, "1s", 0, 60 * SEC, OFF(state.ban_cache), 0, NULL,
+	  "With Redis: how long a worker reuses a \"not banned\" answer for an address (a ban set by another "
+	  "proxy takes effect within this time). 0 = ask Redis on every request." },
 };
 
 _Static_assert(sizeof(conf_directives) / sizeof(conf_directives[0]) <= CONF_MAX_DIRECTIVES,

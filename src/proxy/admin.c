@@ -11,6 +11,7 @@
 
 #include "events.h"
 #include "proxy.h"
+#include "sekisho/state.h"
 #include "sekisho/detectors.h"
 
 #define ADMIN_MAX_REQUEST 4096
@@ -59,6 +60,9 @@ static void metrics(proxy *px, sk_buf *o)
 		{ "sekisho_bad_requests_total", "Requests refused as malformed HTTP.", &st->bad_requests },
 		{ "sekisho_upstream_errors_total", "Upstream connect, read or protocol errors.", &st->upstream_errors },
 		{ "sekisho_timeouts_total", "Connections cut by a timeout.", &st->timeouts },
+		{ "sekisho_bans_total", "Bans set by this proxy (login protection and the admin API).", &st->bans_set },
+		{ "sekisho_banned_requests_total", "Requests refused because the source is banned.", &st->banned_refused },
+		{ "sekisho_state_outages_total", "Times the shared state (Redis) became unreachable.", &st->state_outages },
 	};
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
 		buf_printf(o, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counters[i].name, counters[i].help,
@@ -66,6 +70,18 @@ static void metrics(proxy *px, sk_buf *o)
 	buf_printf(o, "# HELP sekisho_open_connections Client connections open now.\n"
 		      "# TYPE sekisho_open_connections gauge\nsekisho_open_connections %lld\n",
 		   (long long)atomic_load(&st->open_conns));
+	buf_printf(o, "# HELP sekisho_state_degraded 1 while Redis is unreachable and in-process state serves.\n"
+		      "# TYPE sekisho_state_degraded gauge\nsekisho_state_degraded %d\n",
+		   atomic_load(&st->state_degraded));
+	if (px->state) {
+		state_stats ss;
+		state_get_stats(px->state, &ss);
+		buf_printf(o, "# HELP sekisho_state_round_trips_total Round trips to the shared state backend.\n"
+			      "# TYPE sekisho_state_round_trips_total counter\nsekisho_state_round_trips_total %llu\n"
+			      "# HELP sekisho_state_ops_total Counter and ban operations.\n"
+			      "# TYPE sekisho_state_ops_total counter\nsekisho_state_ops_total %llu\n",
+			   (unsigned long long)ss.round_trips, (unsigned long long)ss.ops);
+	}
 	buf_printf(o, "# HELP sekisho_events_dropped_total Events dropped because the sink was backed up.\n"
 		      "# TYPE sekisho_events_dropped_total counter\nsekisho_events_dropped_total %llu\n",
 		   (unsigned long long)events_dropped(px->events));

@@ -33,7 +33,7 @@ static sk_severity severity_of(const char *kind)
 {
 	if (strcmp(kind, "block") == 0)
 		return SK_SEV_HIGH;
-	if (strcmp(kind, "flag") == 0)
+	if (strcmp(kind, "flag") == 0 || strcmp(kind, "banned") == 0 || strncmp(kind, "login_", 6) == 0)
 		return SK_SEV_MEDIUM;
 	return SK_SEV_INFO;
 }
@@ -103,6 +103,10 @@ void audit_request(conn *c, const char *kind)
 	buf_printf(&d, "{\"peer\":\"%s\",\"status\":%d,\"duration_ms\":%llu,\"verdict\":", c->peer_text, c->status,
 		   (unsigned long long)(ev_now(c->w->loop) - c->t_start));
 	verdict_json(&d, &c->v);
+	if (c->guard_note[0]) {
+		buf_puts(&d, ",\"guard\":");
+		buf_json_str(&d, sk_slice_make(c->guard_note, strlen(c->guard_note)));
+	}
 	buf_puts(&d, ",\"headers\":[");
 	for (size_t i = 0; i < c->req.nheaders; i++) {
 		buf_puts(&d, i ? ",[" : "[");

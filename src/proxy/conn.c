@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "proxy.h"
 #include "tls.h"
 
@@ -192,6 +193,7 @@ static void conn_reset_for_next(conn *c)
 	c->body_truncated = false;
 	c->sent_continue = false;
 	c->flagged = false;
+	c->guard_note[0] = '\0';
 	c->retried = false;
 	c->status = 0;
 	c->resp_bytes = 0;
@@ -436,6 +438,11 @@ static void inspect_and_route(conn *c, sk_slice body)
 	http_view view;
 	sk_error err = { 0 };
 	resolve_client(c);
+	guard_ban ban;
+	if (guard_banned(c, &ban)) {
+		guard_refuse_banned(c, &ban);
+		return;
+	}
 	if (view_build(&view, &c->req, body, c->body_truncated, c->a, &s->lim, &err) != SK_OK) {
 		engine_verdict_malformed(&c->v, &err);
 		atomic_fetch_add(&px->stats.bad_requests, 1);

@@ -80,6 +80,14 @@ typedef struct proxy_settings {
 	tls_cert_paths tls_certs[16];
 	size_t ntls_certs;
 	bool redirect_http;
+	/* state backend: read at start only */
+	bool redis_enabled;
+	char redis_host[64];
+	uint16_t redis_port;
+	char redis_prefix[72];
+	unsigned redis_timeout_ms;
+	size_t state_max_keys;
+	unsigned ban_cache_ms;
 } proxy_settings;
 
 /* Shared, immutable while in use; replaced on SIGHUP. */
@@ -104,6 +112,11 @@ typedef struct proxy_stats {
 	atomic_ullong latency[LATENCY_BUCKETS + 1]; /* last: +Inf */
 	atomic_ullong latency_sum_us;
 	atomic_ullong latency_count;
+	/* bans and state (guard.c) */
+	atomic_int state_degraded;      /* 1 while Redis is down and local state serves */
+	atomic_ullong state_outages;
+	atomic_ullong bans_set;
+	atomic_ullong banned_refused;   /* requests refused because the source is banned */
 } proxy_stats;
 
 typedef struct worker {
@@ -125,6 +138,7 @@ typedef struct worker {
 	uint64_t audit_second;      /* the second (monotonic ms / 1000) being counted */
 	unsigned audit_in_second;   /* request events written in it */
 	uint64_t audit_suppressed;  /* not written since the last summary */
+	struct ban_cache *bans;     /* guard.c: recent ban answers from a shared store */
 	struct proxy *px;
 } worker;
 
@@ -141,6 +155,10 @@ typedef struct proxy {
 	int admin_fd;
 	struct tls_server *tls;   /* loaded once at start (keys are read as root) */
 	struct events *events;
+	struct state *state;      /* counters and bans (guard.c); created once at start */
+	bool state_shared;        /* Redis: answers are cached per worker */
+	unsigned ban_cache_ms;
+	atomic_uint ban_gen;      /* bumped on every ban set or lifted here: caches refill */
 	struct proxy_overrides_store {
 		const char *listen[PROXY_MAX_LISTEN];
 		size_t nlisten;
@@ -199,6 +217,7 @@ typedef struct conn {
 	char request_id[24];
 	verdict v;
 	bool flagged;
+	char guard_note[160];    /* why login protection or a ban acted, for the audit event */
 
 	/* upstream */
 	upconn *up;
@@ -246,6 +265,9 @@ void upstream_drop_all(worker *w);
 
 /* respond.c */
 void respond_simple(conn *c, int status, const char *reason, const char *body, bool close_after);
+/* respond_simple with extra header lines (each ending in CRLF, ours only). */
+void respond_page(conn *c, int status, const char *reason, const char *detail, const char *extra_headers,
+		  bool close_after);
 void respond_block(conn *c);
 void respond_redirect_https(conn *c);
 void response_head_rewrite(conn *c, sk_buf *o);

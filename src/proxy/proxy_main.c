@@ -18,6 +18,7 @@
 #include "../cli/cli.h"
 #include "../sys/file.h"
 #include "events.h"
+#include "guard.h"
 #include "proxy.h"
 #include "settings.h"
 #include "tls.h"
@@ -275,6 +276,7 @@ int cmd_proxy(int argc, char **argv)
 		return 2;
 	}
 
+	px.ban_cache_ms = set.ban_cache_ms;
 	/* Descriptors: raise the soft limit to the hard one. */
 	struct rlimit rl;
 	int max_fds = 65536;
@@ -309,7 +311,7 @@ int cmd_proxy(int argc, char **argv)
 			rnd[0] = (unsigned char)i;
 		snprintf(w->id_prefix, sizeof(w->id_prefix), "%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2],
 			 (unsigned char)(rnd[3] + i));
-		if (!w->loop || !w->scratch) {
+		if (!w->loop || !w->scratch || guard_worker_init(w) != 0) {
 			fprintf(stderr, "sekisho proxy: out of memory\n");
 			goto out;
 		}
@@ -329,6 +331,11 @@ int cmd_proxy(int argc, char **argv)
 			}
 			w->tls_listen_fd[w->ntls_listen++] = fd;
 		}
+	}
+	/* After the workers exist: a Redis outage is reported through them. */
+	if (guard_open(&px, &set, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sekisho proxy: %s\n", err);
+		goto out;
 	}
 	if (admin_listen(&px, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sekisho proxy: cannot listen on the admin address %s\n", err);
@@ -412,12 +419,14 @@ out:
 		for (size_t l = 0; l < w->ntls_listen; l++)
 			close(w->tls_listen_fd[l]);
 		engine_scratch_free(w->scratch);
+		guard_worker_free(w);
 		if (w->sh)
 			shared_release(w->sh);
 		ev_free(w->loop);
 	}
 	free(px.workers);
 	admin_close(&px);
+	guard_close(&px);
 	tls_server_free(px.tls);
 	shared_release(atomic_load(&px.shared));
 	events_close(px.events);

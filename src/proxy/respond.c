@@ -77,15 +77,17 @@ static void html_escape(sk_buf *o, const char *s)
 	}
 }
 
-static void write_response(conn *c, int status, const char *body, size_t blen, bool close_after)
+/* extra: further header lines, each ending in CRLF, written by us (never
+ * client bytes); "" for none. */
+static void write_response(conn *c, int status, const char *extra, const char *body, size_t blen, bool close_after)
 {
 	c->close_after = c->close_after || close_after;
 	buf_reset(&c->out);
 	c->out_sent = 0;
 	buf_printf(&c->out,
 		   "HTTP/1.1 %d %s\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: %zu\r\n"
-		   "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nX-Request-Id: %s\r\n%s\r\n",
-		   status, reason_of(status), blen, c->request_id, c->close_after ? "Connection: close\r\n" : "");
+		   "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nX-Request-Id: %s\r\n%s%s\r\n",
+		   status, reason_of(status), blen, c->request_id, extra, c->close_after ? "Connection: close\r\n" : "");
 	buf_append(&c->out, body, blen);
 	c->state = CS_RESPOND;
 	/* A client that does not read our answer is cut like a slow body. */
@@ -95,6 +97,12 @@ static void write_response(conn *c, int status, const char *body, size_t blen, b
 
 void respond_simple(conn *c, int status, const char *reason, const char *detail, bool close_after)
 {
+	respond_page(c, status, reason, detail, "", close_after);
+}
+
+void respond_page(conn *c, int status, const char *reason, const char *detail, const char *extra_headers,
+		  bool close_after)
+{
 	sk_buf b;
 	buf_init(&b, 4096);
 	buf_printf(&b, "<!doctype html><html><head><meta charset=\"utf-8\"><title>%d %s</title></head><body>"
@@ -103,7 +111,7 @@ void respond_simple(conn *c, int status, const char *reason, const char *detail,
 	buf_puts(&b, "</p><p>request id: ");
 	html_escape(&b, c->request_id);
 	buf_puts(&b, "</p></body></html>\n");
-	write_response(c, status, b.p ? b.p : "", b.len, close_after);
+	write_response(c, status, extra_headers, b.p ? b.p : "", b.len, close_after);
 	buf_free(&b);
 }
 
@@ -139,7 +147,7 @@ void respond_block(conn *c)
 	html_escape(&b, c->request_id);
 	buf_puts(&b, "</p></body></html>\n");
 	/* The body was read in full, so the connection can stay open. */
-	write_response(c, c->sh->set.block_status, b.p ? b.p : "", b.len, c->req_stream.mode != BF_NONE);
+	write_response(c, c->sh->set.block_status, "", b.p ? b.p : "", b.len, c->req_stream.mode != BF_NONE);
 	buf_free(&b);
 }
 

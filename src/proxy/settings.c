@@ -130,6 +130,15 @@ static int from_config(const sk_config *c, proxy_settings *s, char *errbuf, size
 		s->admin_enabled = true;
 	}
 	snprintf(s->events, sizeof(s->events), "%s", c->log.nevents ? c->log.events[0].target : "stderr");
+	s->redis_enabled = c->state.redis_enabled;
+	if (s->redis_enabled) {
+		addr_format(&c->state.redis.addr, s->redis_host, sizeof(s->redis_host));
+		s->redis_port = c->state.redis.port;
+	}
+	snprintf(s->redis_prefix, sizeof(s->redis_prefix), "%s", c->state.redis_prefix);
+	s->redis_timeout_ms = c->state.redis_timeout;
+	s->state_max_keys = c->state.max_keys;
+	s->ban_cache_ms = c->state.ban_cache;
 	return 0;
 }
 
