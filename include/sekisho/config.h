@@ -27,6 +27,7 @@
 #include "sekisho/addr.h"
 #include "sekisho/engine.h"
 #include "sekisho/limits.h"
+#include "sekisho/login.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
 #define CONFIG_MAX_DEPTH 16
@@ -146,6 +147,17 @@ typedef struct sk_config {
 		bool enabled; /* false when admin.listen is "" */
 		sk_listen listen;
 	} admin;
+
+	/* Login protection (include/sekisho/login.h). */
+	struct {
+		const login_endpoint *endpoints;
+		size_t nendpoints;
+		unsigned window, delay_base, delay_max, ban_ttl, lock_ttl, wave_delay, known_window; /* ms */
+		unsigned delay_after, pair_delay_after, net_delay_after, ban_after, lock_after;
+		unsigned accounts_per_source, sources_per_account;
+		unsigned wave_min_failures, wave_percent, wave_factor;
+		int status; /* answer to a refused attempt */
+	} login;
 
 	/* Counters and bans (include/sekisho/state.h). Read once at start: a
 	 * reload keeps the running backend. */

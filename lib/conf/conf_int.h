@@ -73,6 +73,7 @@ typedef enum conf_type {
 	CT_EXCEPTIONS, /* engine_exception array of {detector, path, param} */
 	CT_PATHS,      /* sk_path_mode array of {prefix, mode} */
 	CT_SINKS,      /* sk_sink array: one sink or a list */
+	CT_LOGINS,     /* login_endpoint array of {path, method, username, fail_*, success_cookie} */
 } conf_type;
 
 typedef struct conf_directive {

@@ -135,7 +135,7 @@ static bool parse_number(cctx *x, const conf_directive *d, const cnode *n, unsig
 			return false;
 		ok = conf_parse_size(n->s, n->len, v);
 	} else if (d->type == CT_MS) {
-		what = "a duration like 30 (seconds), \"500ms\", \"30s\" or \"2m\"";
+		what = "a duration like 30 (seconds), \"500ms\", \"30s\", \"2m\", \"1h\" or \"7d\"";
 		if (!want_scalar(x, d, n, what))
 			return false;
 		ok = conf_parse_ms(n->s, n->len, v);
@@ -432,6 +432,61 @@ static bool set_paths(cctx *x, const conf_directive *d, const cnode *n)
 	return true;
 }
 
+static bool set_logins(cctx *x, const conf_directive *d, const cnode *n)
+{
+	static const char *const names[] = { "path",	 "method",	  "username",	    "fail_status",
+					     "fail_location", "fail_body", "success_cookie", NULL };
+	const cnode *it, *v[7];
+	size_t count;
+	char b[96];
+	if (!list_items(x, d, n, false, &it, &count))
+		return false;
+	login_endpoint *l = list_alloc(x, d, count, sizeof(*l));
+	if (!l)
+		return fail(x, n, "out of memory");
+	for (size_t i = 0; i < count; i++, it = it->next) {
+		if (!item_fields(x, d, it, names, v))
+			return false;
+		if (!v[0] || !v[2])
+			return fail(x, it, "%s: each entry needs 'path' and 'username' (the form field or JSON path "
+					   "holding the user name)", d->path);
+		if (!copy_field(x, d, v[0], "path", l[i].path, sizeof(l[i].path)))
+			return false;
+		if (l[i].path[0] != '/')
+			return fail(x, v[0], "%s: 'path' starts with '/'", d->path);
+		memcpy(l[i].method, "POST", 5);
+		if (v[1] && !copy_field(x, d, v[1], "method", l[i].method, sizeof(l[i].method)))
+			return false;
+		for (const char *m = l[i].method; *m; m++)
+			if (!(*m >= 'A' && *m <= 'Z'))
+				return fail(x, v[1], "%s: 'method' is an upper-case HTTP method like POST", d->path);
+		if (!copy_field(x, d, v[2], "username", l[i].username, sizeof(l[i].username)))
+			return false;
+		if (!l[i].username[0])
+			return fail(x, v[2], "%s: 'username' is empty", d->path);
+		if (v[3]) {
+			unsigned long long st;
+			if (v[3]->kind != CN_SCALAR || !conf_parse_u64(v[3]->s, v[3]->len, &st) || st < 200 || st > 599)
+				return fail(x, v[3], "%s: 'fail_status' is an HTTP status from 200 to 599, not '%s'", d->path,
+					    v[3]->kind == CN_SCALAR ? show(b, v[3]->s, v[3]->len) : kind_name(v[3]));
+			l[i].fail_status = (int)st;
+		}
+		if (v[4] && !copy_field(x, d, v[4], "fail_location", l[i].fail_location, sizeof(l[i].fail_location)))
+			return false;
+		if (v[5] && !copy_field(x, d, v[5], "fail_body", l[i].fail_body, sizeof(l[i].fail_body)))
+			return false;
+		if (v[6] && !copy_field(x, d, v[6], "success_cookie", l[i].success_cookie, sizeof(l[i].success_cookie)))
+			return false;
+		if (!l[i].fail_status && !l[i].fail_location[0] && !l[i].fail_body[0] && !l[i].success_cookie[0])
+			return fail(x, it, "%s: say how a failed login shows: fail_status, fail_location, fail_body or "
+					   "success_cookie (at least one)", d->path);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(l[j].path, l[i].path) == 0 && strcmp(l[j].method, l[i].method) == 0)
+				return fail(x, v[0], "%s: %s %s is listed twice", d->path, l[i].method, l[i].path);
+	}
+	return true;
+}
+
 static bool set_sinks(cctx *x, const conf_directive *d, const cnode *n)
 {
 	char b[96];
@@ -584,6 +639,8 @@ static bool set_value(cctx *x, const conf_directive *d, const cnode *n)
 		return set_paths(x, d, n);
 	case CT_SINKS:
 		return set_sinks(x, d, n);
+	case CT_LOGINS:
+		return set_logins(x, d, n);
 	}
 	return false;
 }
@@ -865,6 +922,7 @@ static const char *type_name(conf_type t)
 	case CT_CERTS: return "list of {cert, key}";
 	case CT_EXCEPTIONS: return "list of {detector, path, param}";
 	case CT_PATHS: return "list of {prefix, mode}";
+	case CT_LOGINS: return "list of {path, method, username, fail_status, fail_location, fail_body, success_cookie}";
 	case CT_SINKS: return "sink or list";
 	}
 	return "?";

@@ -57,7 +57,7 @@ const conf_directive conf_directives[] = {
 	  "Open client connections, all workers together." },
 
 	{ "timeouts", CT_SECTION, NULL, 0, 0, 0, 0, NULL,
-	  "Durations: a number of seconds or \"500ms\", \"30s\", \"2m\", \"1h\"." },
+	  "Durations: a number of seconds or \"500ms\", \"30s\", \"2m\", \"1h\", \"7d\"." },
 	{ "timeouts.header", CT_MS, "10s", 100, HOUR, OFF(timeouts.header), 0, NULL,
 	  "Time to receive the whole request head (slowloris)." },
 	{ "timeouts.body", CT_MS, "30s", 100, HOUR, OFF(timeouts.body), 0, NULL,
@@ -112,6 +112,53 @@ const conf_directive conf_directives[] = {
 	{ "admin", CT_SECTION, NULL, 0, 0, 0, 0, NULL, "Metrics (Prometheus text) and health." },
 	{ "admin.listen", CT_LISTEN, "127.0.0.1:9090", 0, 0, OFF(admin.listen), OFF(admin.enabled), NULL,
 	  "\"IP:PORT\" of the admin listener; \"\" disables it." },
+
+	{ "login", CT_SECTION, NULL, 0, 0, 0, 0, NULL,
+	  "Login protection: outcome-aware failure counting per source, account, source+account and network, "
+	  "credential-stuffing signals, progressive delay, account lock against new sources, bans (docs/login.md). "
+	  "Counts are failures in login.window; 0 switches a threshold off." },
+	{ "login.endpoints", CT_LOGINS, "[]", 0, 16, OFF(login.endpoints), OFF(login.nendpoints), NULL,
+	  "List of {path: /login, method: POST, username: FIELD, ...}: the login forms. username is a form or "
+	  "multipart field name or a JSON path (user.email). How a failure shows (one at least): fail_status "
+	  "(e.g. 401), fail_location (a redirect whose Location contains this text), fail_body (the response body "
+	  "contains this text), success_cookie (the response does not set this cookie)." },
+	{ "login.window", CT_MS, "10m", SEC, 24 * HOUR, OFF(login.window), 0, NULL,
+	  "The sliding window failures are counted in." },
+	{ "login.delay_after", CT_UINT, "5", 0, 1000000, OFF(login.delay_after), 0, NULL,
+	  "Failures from one source before its attempts are delayed." },
+	{ "login.pair_delay_after", CT_UINT, "3", 0, 1000000, OFF(login.pair_delay_after), 0, NULL,
+	  "Failures of one source on one account before its attempts are delayed (so one or two typos cost nothing)." },
+	{ "login.net_delay_after", CT_UINT, "30", 0, 1000000, OFF(login.net_delay_after), 0, NULL,
+	  "Failures from one /24 (IPv4) or /64 (IPv6) before attempts from it are delayed." },
+	{ "login.delay_base", CT_MS, "500ms", 1, 60 * SEC, OFF(login.delay_base), 0, NULL,
+	  "The first delay; it doubles with each further failure." },
+	{ "login.delay_max", CT_MS, "10s", 1, 10 * 60 * SEC, OFF(login.delay_max), 0, NULL,
+	  "The longest delay." },
+	{ "login.ban_after", CT_UINT, "20", 0, 1000000, OFF(login.ban_after), 0, NULL,
+	  "Failures from one source that get it banned for login.ban_ttl (every request refused)." },
+	{ "login.ban_ttl", CT_MS, "15m", SEC, 7 * 24 * HOUR, OFF(login.ban_ttl), 0, NULL,
+	  "How long a banned source stays banned." },
+	{ "login.lock_after", CT_UINT, "10", 0, 1000000, OFF(login.lock_after), 0, NULL,
+	  "Failures on one account that lock it against sources that never logged into it, for login.lock_ttl. "
+	  "Sources it logged in from before keep working, so the owner is not locked out." },
+	{ "login.lock_ttl", CT_MS, "15m", SEC, 7 * 24 * HOUR, OFF(login.lock_ttl), 0, NULL,
+	  "How long an account lock lasts." },
+	{ "login.accounts_per_source", CT_UINT, "10", 0, 1000000, OFF(login.accounts_per_source), 0, NULL,
+	  "Distinct accounts one source may try, mostly failing, before it is banned (credential stuffing)." },
+	{ "login.sources_per_account", CT_UINT, "10", 0, 1000000, OFF(login.sources_per_account), 0, NULL,
+	  "Distinct sources one account may be tried from, mostly failing, before it is locked." },
+	{ "login.wave_min_failures", CT_UINT, "30", 0, 1000000, OFF(login.wave_min_failures), 0, NULL,
+	  "Failures in the last minute (all sources) before a stuffing wave can be declared." },
+	{ "login.wave_percent", CT_UINT, "50", 1, 100, OFF(login.wave_percent), 0, NULL,
+	  "Failure ratio (%) of the last minute a wave needs at least..." },
+	{ "login.wave_factor", CT_UINT, "3", 1, 100, OFF(login.wave_factor), 0, NULL,
+	  "...and at least this many times the ratio of the rest of the hour (the baseline); never more than 90%." },
+	{ "login.wave_delay", CT_MS, "2s", 0, 60 * SEC, OFF(login.wave_delay), 0, NULL,
+	  "During a wave, every attempt from a source that never logged into the account waits this long." },
+	{ "login.known_window", CT_MS, "7d", HOUR, 7 * 24 * HOUR, OFF(login.known_window), 0, NULL,
+	  "A successful login makes its source known for the account for this long." },
+	{ "login.status", CT_INT, "429", 400, 599, OFF(login.status), 0, NULL,
+	  "Status of a refused attempt (locked account); banned sources get 403." },
 
 	{ "state", CT_SECTION, NULL, 0, 0, 0, 0, NULL,
 	  "Counters and bans for login protection. In-process by default; Redis to share them between proxies. "

@@ -46,6 +46,8 @@ bool conf_parse_ms(const char *s, size_t len, unsigned long long *out)
 		return mul(n, 60 * 1000, out);
 	if (sk_slice_eq(u, SK_LIT("h")))
 		return mul(n, 3600 * 1000, out);
+	if (sk_slice_eq(u, SK_LIT("d")))
+		return mul(n, 24ULL * 3600 * 1000, out);
 	return false;
 }
 

@@ -62,6 +62,12 @@ static void metrics(proxy *px, sk_buf *o)
 		{ "sekisho_timeouts_total", "Connections cut by a timeout.", &st->timeouts },
 		{ "sekisho_bans_total", "Bans set by this proxy (login protection and the admin API).", &st->bans_set },
 		{ "sekisho_banned_requests_total", "Requests refused because the source is banned.", &st->banned_refused },
+		{ "sekisho_login_attempts_total", "Login attempts seen (login.endpoints).", &st->login_attempts },
+		{ "sekisho_login_failures_total", "Login attempts the upstream answered as failed.", &st->login_failures },
+		{ "sekisho_login_successes_total", "Login attempts the upstream answered as successful.", &st->login_successes },
+		{ "sekisho_login_delayed_total", "Login attempts held back by a progressive or wave delay.", &st->login_delayed },
+		{ "sekisho_login_locked_total", "Login attempts refused because the account is locked against new sources.", &st->login_locked },
+		{ "sekisho_login_banned_total", "Login attempts that got their source banned.", &st->login_banned },
 		{ "sekisho_state_outages_total", "Times the shared state (Redis) became unreachable.", &st->state_outages },
 	};
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
@@ -70,6 +76,9 @@ static void metrics(proxy *px, sk_buf *o)
 	buf_printf(o, "# HELP sekisho_open_connections Client connections open now.\n"
 		      "# TYPE sekisho_open_connections gauge\nsekisho_open_connections %lld\n",
 		   (long long)atomic_load(&st->open_conns));
+	buf_printf(o, "# HELP sekisho_login_wave 1 while a credential-stuffing wave is declared.\n"
+		      "# TYPE sekisho_login_wave gauge\nsekisho_login_wave %d\n",
+		   atomic_load(&st->login_wave));
 	buf_printf(o, "# HELP sekisho_state_degraded 1 while Redis is unreachable and in-process state serves.\n"
 		      "# TYPE sekisho_state_degraded gauge\nsekisho_state_degraded %d\n",
 		   atomic_load(&st->state_degraded));

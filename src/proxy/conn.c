@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "guard.h"
+#include "login.h"
 #include "proxy.h"
 #include "tls.h"
 
@@ -194,6 +195,11 @@ static void conn_reset_for_next(conn *c)
 	c->sent_continue = false;
 	c->flagged = false;
 	c->guard_note[0] = '\0';
+	c->login_ep = NULL;
+	c->login = NULL;
+	c->login_marker = NULL;
+	c->login_recorded = false;
+	c->delayed_body = SK_SLICE_NULL;
 	c->retried = false;
 	c->status = 0;
 	c->resp_bytes = 0;
@@ -212,6 +218,7 @@ static void conn_reset_for_next(conn *c)
 /* The exchange is over: keep-alive or close. */
 static void exchange_done(conn *c)
 {
+	login_exchange_done(c);
 	if (c->t_start)
 		stats_latency(&c->w->px->stats, (ev_now(c->w->loop) - c->t_start) * 1000u);
 	if (c->close_after || !c->req.keep_alive || c->w->px->draining) {
@@ -470,7 +477,24 @@ static void inspect_and_route(conn *c, sk_slice body)
 		atomic_fetch_add(&px->stats.flagged, 1);
 	}
 	atomic_fetch_add(&px->stats.passed, 1);
+	if (s->nlogins && login_check(c, &view, body) != LOGIN_CHECK_FORWARD)
+		return;
 	upstream_request_build(c, body, c->req_stream.mode != BF_NONE);
+	start_upstream(c);
+}
+
+void login_delay_start(conn *c, unsigned ms)
+{
+	/* Read nothing more meanwhile: the body slice points into our buffers. */
+	c->state = CS_DELAY;
+	watch_client(c, 0);
+	set_deadline(c, ms);
+}
+
+/* From the sweep: the delay is over. */
+static void delay_done(conn *c)
+{
+	upstream_request_build(c, c->delayed_body, c->req_stream.mode != BF_NONE);
 	start_upstream(c);
 }
 
@@ -818,6 +842,7 @@ static void send_upstream(conn *c)
 static ssize_t relay_body(conn *c, const char *p, size_t n)
 {
 	body_framing *f = &c->resp_body;
+	login_response_body(c, p, n);
 	switch (f->mode) {
 	case BF_NONE:
 		f->done = true;
@@ -878,6 +903,7 @@ static void response_head_done(conn *c)
 	if (c->resp_body.mode == BF_CHUNKED && c->req.version == 10)
 		c->close_after = true;
 	response_head_rewrite(c, &c->out);
+	login_response_head(c);
 	if (c->flagged || c->sh->set.access_log)
 		audit_request(c, c->flagged ? "flag" : "access");
 }
@@ -1035,7 +1061,10 @@ void conn_sweep(worker *w)
 	conn *c = w->conns;
 	while (c) {
 		conn *next = c->next;
-		if (c->deadline && now >= c->deadline) {
+		if (c->deadline && now >= c->deadline && c->state == CS_DELAY) {
+			c->deadline = 0;
+			delay_done(c);
+		} else if (c->deadline && now >= c->deadline) {
 			atomic_fetch_add(&w->px->stats.timeouts, 1);
 			switch (c->state) {
 			case CS_HEAD:

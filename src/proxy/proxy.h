@@ -9,6 +9,7 @@
  *   HEAD      reading the request head (header timeout)
  *   BODY      reading the body into the inspection buffer (body timeout)
  *   STREAM_REQ  passing the rest of an over-limit body through, uninspected
+ *   DELAY     a login attempt waiting out its progressive delay (login.c)
  *   UPSTREAM  connecting/sending to the upstream, reading its response head
  *   RELAY     streaming the response body to the client
  *   TUNNEL    WebSocket (or any 101) passthrough, both directions
@@ -32,12 +33,14 @@
 #include "sekisho/buf.h"
 #include "sekisho/engine.h"
 #include "sekisho/http.h"
+#include "sekisho/login.h"
 #include "sekisho/rules.h"
 #include "sekisho/view.h"
 
 #define PROXY_MAX_LISTEN 8
 #define PROXY_MAX_TRUSTED 64
 #define PROXY_MAX_PATH_MODES 64
+#define PROXY_MAX_LOGINS 16
 
 enum proxy_mode { MODE_BLOCK = 0, MODE_MONITOR, MODE_OFF };
 
@@ -80,6 +83,10 @@ typedef struct proxy_settings {
 	tls_cert_paths tls_certs[16];
 	size_t ntls_certs;
 	bool redirect_http;
+	login_endpoint logins[PROXY_MAX_LOGINS];
+	size_t nlogins;
+	login_policy login;
+	int login_status;
 	/* state backend: read at start only */
 	bool redis_enabled;
 	char redis_host[64];
@@ -117,6 +124,8 @@ typedef struct proxy_stats {
 	atomic_ullong state_outages;
 	atomic_ullong bans_set;
 	atomic_ullong banned_refused;   /* requests refused because the source is banned */
+	atomic_ullong login_attempts, login_failures, login_successes, login_delayed, login_locked, login_banned;
+	atomic_int login_wave;          /* 1 while a stuffing wave is declared */
 } proxy_stats;
 
 typedef struct worker {
@@ -167,7 +176,7 @@ typedef struct proxy {
 	} ov; /* command-line overrides, re-applied on reload */
 } proxy;
 
-enum conn_state { CS_HEAD, CS_BODY, CS_STREAM_REQ, CS_UPSTREAM, CS_RELAY, CS_TUNNEL, CS_RESPOND, CS_IDLE };
+enum conn_state { CS_HEAD, CS_BODY, CS_STREAM_REQ, CS_DELAY, CS_UPSTREAM, CS_RELAY, CS_TUNNEL, CS_RESPOND, CS_IDLE };
 
 /* How a message body is framed, for relaying it unchanged. */
 typedef struct body_framing {
@@ -217,7 +226,13 @@ typedef struct conn {
 	char request_id[24];
 	verdict v;
 	bool flagged;
-	char guard_note[160];    /* why login protection or a ban acted, for the audit event */
+	char guard_note[640];    /* why login protection or a ban acted, for the audit event */
+	/* login protection (login.c); the pointers are in the request arena */
+	const login_endpoint *login_ep;  /* this request is a login attempt */
+	login_attempt *login;
+	login_marker *login_marker;      /* searching the response body for the failure text */
+	bool login_recorded;
+	sk_slice delayed_body;           /* the body to forward when the delay is over */
 
 	/* upstream */
 	upconn *up;

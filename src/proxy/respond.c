@@ -248,6 +248,10 @@ void upstream_request_build(conn *c, sk_slice body, bool stream_rest)
 		    sk_slice_eq_ci(n, SK_LIT("X-Forwarded-For")) || sk_slice_eq_ci(n, SK_LIT("X-Real-IP")) ||
 		    sk_slice_eq_ci(n, SK_LIT("X-Forwarded-Proto")) || sk_slice_eq_ci(n, SK_LIT("X-Request-Id")))
 			continue;
+		/* A login response is searched for its failure text: ask for it
+		 * uncompressed. */
+		if (c->login_ep && c->login_ep->fail_body[0] && sk_slice_eq_ci(n, SK_LIT("Accept-Encoding")))
+			continue;
 		if (sk_slice_eq_ci(n, SK_LIT("Host")))
 			have_host = true;
 		buf_append(o, n.p, n.len);

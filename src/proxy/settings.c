@@ -130,6 +130,27 @@ static int from_config(const sk_config *c, proxy_settings *s, char *errbuf, size
 		s->admin_enabled = true;
 	}
 	snprintf(s->events, sizeof(s->events), "%s", c->log.nevents ? c->log.events[0].target : "stderr");
+	for (size_t i = 0; i < c->login.nendpoints && s->nlogins < PROXY_MAX_LOGINS; i++)
+		s->logins[s->nlogins++] = c->login.endpoints[i];
+	login_policy_default(&s->login);
+	s->login.window_ms = c->login.window;
+	s->login.delay_after = c->login.delay_after;
+	s->login.pair_delay_after = c->login.pair_delay_after;
+	s->login.net_delay_after = c->login.net_delay_after;
+	s->login.delay_base_ms = c->login.delay_base;
+	s->login.delay_max_ms = c->login.delay_max;
+	s->login.ban_after = c->login.ban_after;
+	s->login.ban_ttl_ms = c->login.ban_ttl;
+	s->login.lock_after = c->login.lock_after;
+	s->login.lock_ttl_ms = c->login.lock_ttl;
+	s->login.accounts_per_source = c->login.accounts_per_source;
+	s->login.sources_per_account = c->login.sources_per_account;
+	s->login.wave_min_failures = c->login.wave_min_failures;
+	s->login.wave_percent = c->login.wave_percent;
+	s->login.wave_factor = c->login.wave_factor;
+	s->login.wave_delay_ms = c->login.wave_delay;
+	s->login.known_window_ms = c->login.known_window;
+	s->login_status = c->login.status;
 	s->redis_enabled = c->state.redis_enabled;
 	if (s->redis_enabled) {
 		addr_format(&c->state.redis.addr, s->redis_host, sizeof(s->redis_host));
