@@ -129,6 +129,7 @@ static void on_tick(ev_loop *loop, void *ud)
 	}
 	conn_sweep(w);
 	audit_tick(w);
+	admin_tick(w);
 }
 
 static void *worker_main(void *arg)
