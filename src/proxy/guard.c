@@ -8,6 +8,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "nft.h"
 #include "sekisho/siphash.h"
 
 /* Direct-mapped: a collision only costs one more lookup. 1024 entries of
@@ -213,6 +214,7 @@ int guard_ban_set(proxy *px, const char *key, uint32_t ttl_ms, const char *reaso
 	if (rc == STATE_OK || rc == STATE_EUNAVAILABLE) {
 		atomic_fetch_add(&px->stats.bans_set, 1);
 		ban_event(px, "ban", key, ttl_ms, reason, source);
+		nft_ban(px, key, ttl_ms); /* bans.nftables: the kernel drops it too */
 	}
 	return rc;
 }
@@ -223,6 +225,7 @@ int guard_ban_del(proxy *px, const char *key, const char *source)
 	atomic_fetch_add(&px->ban_gen, 1);
 	if (rc == STATE_OK)
 		ban_event(px, "unban", key, 0, NULL, source);
+	nft_unban(px, key); /* also when expired here: the kernel's copy goes */
 	return rc;
 }
 
