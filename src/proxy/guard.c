@@ -21,6 +21,7 @@ typedef struct ban_cache_entry {
 	bool banned;
 	unsigned gen;        /* px->ban_gen when filled; older entries are stale */
 	uint64_t until_ms;   /* wall clock: the answer holds until then */
+	uint64_t ban_end_ms; /* banned: when the ban itself ends (Retry-After) */
 	guard_ban ban;
 } ban_cache_entry;
 
@@ -167,7 +168,7 @@ bool guard_banned(conn *c, guard_ban *out)
 		if (!e->banned)
 			return false;
 		*out = e->ban;
-		out->ttl_left_ms = (uint32_t)(e->until_ms - now);
+		out->ttl_left_ms = (uint32_t)(e->ban_end_ms > now ? e->ban_end_ms - now : 1);
 		return true;
 	}
 	bool banned = lookup(px, &c->client, now, out);
@@ -176,8 +177,11 @@ bool guard_banned(conn *c, guard_ban *out)
 	e->gen = gen;
 	e->banned = banned;
 	if (banned) {
+		/* Held no longer than a "not banned" answer: a ban lifted on
+		 * another proxy must end here within state.ban_cache too. */
 		e->ban = *out;
-		e->until_ms = now + out->ttl_left_ms;
+		e->ban_end_ms = now + out->ttl_left_ms;
+		e->until_ms = now + (out->ttl_left_ms < px->ban_cache_ms ? out->ttl_left_ms : px->ban_cache_ms);
 	} else {
 		e->until_ms = now + px->ban_cache_ms;
 	}
