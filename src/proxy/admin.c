@@ -231,7 +231,7 @@ static void admin_route(struct admin_conn *a)
 				       "POST /bans/delete");
 	}
 	if (sk_slice_eq(rq->method, SK_LIT("HEAD")))
-		buf_reset(&ans.body); /* Content-Length still says what GET would send */
+		buf_reset(&ans.body); /* the head only (Content-Length: 0) */
 	admin_send(a, &ans);
 	buf_free(&ans.body);
 }
