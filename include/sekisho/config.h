@@ -146,6 +146,7 @@ typedef struct sk_config {
 	struct {
 		bool enabled; /* false when admin.listen is "" */
 		sk_listen listen;
+		const char *token; /* "" = none; else 16..256 visible ASCII: Bearer token of the ban API */
 	} admin;
 
 	/* Login protection (include/sekisho/login.h). */
@@ -169,6 +170,12 @@ typedef struct sk_config {
 		size_t max_keys;          /* in-process table bound (also the fallback's) */
 		unsigned ban_cache;       /* ms a "not banned" answer from Redis is reused */
 	} state;
+
+	/* Bans pushed to the kernel (src/proxy/nft.c). Read once at start. */
+	struct {
+		bool nftables;         /* push ip: and net: bans to nftables sets */
+		const char *nft_table; /* table name in family inet, [A-Za-z0-9_]{1,32} */
+	} bans;
 
 	struct arena *mem; /* private: owns everything above */
 } sk_config;

@@ -830,6 +830,25 @@ static bool validate(cctx *x)
 	if (!pre_ok)
 		return fail(x, where(x, "state.redis_prefix"),
 			    "state.redis_prefix: 1 to 64 of A-Z a-z 0-9 : _ . - (a key prefix must not hold spaces or braces)");
+	/* The token goes into an HTTP header and a shell variable: visible
+	 * ASCII only, and long enough that guessing it over loopback is hopeless. */
+	const char *tok = c->admin.token;
+	size_t tlen = strlen(tok);
+	bool tok_ok = tlen == 0 || (tlen >= 16 && tlen <= 256);
+	for (size_t i = 0; tok_ok && i < tlen; i++)
+		tok_ok = tok[i] > 0x20 && tok[i] < 0x7f;
+	if (!tok_ok)
+		return fail(x, where(x, "admin.token"),
+			    "admin.token: \"\" or 16 to 256 visible ASCII characters (no spaces)");
+	/* The table name reaches nft's command line: a plain identifier only. */
+	const char *tab = c->bans.nft_table;
+	size_t tablen = strlen(tab);
+	bool tab_ok = tablen >= 1 && tablen <= 32;
+	for (size_t i = 0; tab_ok && i < tablen; i++)
+		tab_ok = (tab[i] >= 'A' && tab[i] <= 'Z') || (tab[i] >= 'a' && tab[i] <= 'z') ||
+			 (tab[i] >= '0' && tab[i] <= '9') || tab[i] == '_';
+	if (!tab_ok)
+		return fail(x, where(x, "bans.nft_table"), "bans.nft_table: 1 to 32 of A-Z a-z 0-9 _");
 	return true;
 }
 

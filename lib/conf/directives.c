@@ -109,9 +109,13 @@ const conf_directive conf_directives[] = {
 	{ "log.access", CT_BOOL, "false", 0, 0, OFF(log.access), 0, NULL,
 	  "Also log every request, not only flagged ones." },
 
-	{ "admin", CT_SECTION, NULL, 0, 0, 0, 0, NULL, "Metrics (Prometheus text) and health." },
+	{ "admin", CT_SECTION, NULL, 0, 0, 0, 0, NULL, "Metrics (Prometheus text), health and the ban API (docs/bans.md)." },
 	{ "admin.listen", CT_LISTEN, "127.0.0.1:9090", 0, 0, OFF(admin.listen), OFF(admin.enabled), NULL,
 	  "\"IP:PORT\" of the admin listener; \"\" disables it." },
+	{ "admin.token", CT_STRING, "\"\"", 0, 0, OFF(admin.token), 0, NULL,
+	  "When set (16 to 256 visible ASCII characters), the ban endpoints (GET/POST/DELETE /bans) need "
+	  "\"Authorization: Bearer TOKEN\"; `sekisho ban -c FILE` reads it from here. When \"\", the ban endpoints "
+	  "answer loopback peers only and read-only endpoints stay open. Keep this file private." },
 
 	{ "login", CT_SECTION, NULL, 0, 0, 0, 0, NULL,
 	  "Login protection: outcome-aware failure counting per source, account, source+account and network, "
@@ -175,6 +179,16 @@ const conf_directive conf_directives[] = {
 	{ "state.ban_cache", CT_MS, "1s", 0, 60 * SEC, OFF(state.ban_cache), 0, NULL,
 	  "With Redis: how long a worker reuses a \"not banned\" answer for an address (a ban set by another "
 	  "proxy takes effect within this time). 0 = ask Redis on every request." },
+
+	{ "bans", CT_SECTION, NULL, 0, 0, 0, 0, NULL,
+	  "Pushing bans to the kernel (docs/bans.md). Read at start only." },
+	{ "bans.nftables", CT_BOOL, "false", 0, 0, OFF(bans.nftables), 0, NULL,
+	  "Also put banned addresses and /24 or /64 networks into nftables sets so the kernel drops their "
+	  "packets. Needs root at start (a helper keeps CAP_NET_ADMIN after the proxy drops privileges) and the "
+	  "nft command." },
+	{ "bans.nft_table", CT_STRING, "\"sekisho\"", 0, 0, OFF(bans.nft_table), 0, NULL,
+	  "The nftables table (family inet) holding the sets banned4, banned6, banned4_net, banned6_net and the "
+	  "input chain that drops them; created at start if missing. 1 to 32 of A-Z a-z 0-9 _" },
 };
 
 _Static_assert(sizeof(conf_directives) / sizeof(conf_directives[0]) <= CONF_MAX_DIRECTIVES,

@@ -20,6 +20,7 @@ int cmd_config(int argc, char **argv);
 int cmd_proxy(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_totp(int argc, char **argv);
+int cmd_ban(int argc, char **argv);
 
 struct sk_buf;
 struct http_request;

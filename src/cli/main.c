@@ -10,6 +10,7 @@ static const cli_command commands[] = {
 	{ "check", cmd_check, "inspect a raw HTTP request and print the verdict (or measure a corpus)" },
 	{ "parse", cmd_parse, "print a raw HTTP request's inspection view as JSON" },
 	{ "demo", cmd_demo, "run the bundled demo upstream (a tiny shop) for make run and tests" },
+	{ "ban", cmd_ban, "list, add or lift the bans of a running proxy (through its admin listener)" },
 	{ "totp", cmd_totp, "TOTP secrets for the admin gate: enroll a user (QR code), verify a code, list users" },
 	{ "version", cmd_version, "print the version" },
 	{ NULL, NULL, NULL },

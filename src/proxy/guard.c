@@ -8,6 +8,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "nft.h"
 #include "sekisho/siphash.h"
 
 /* Direct-mapped: a collision only costs one more lookup. 1024 entries of
@@ -20,6 +21,7 @@ typedef struct ban_cache_entry {
 	bool banned;
 	unsigned gen;        /* px->ban_gen when filled; older entries are stale */
 	uint64_t until_ms;   /* wall clock: the answer holds until then */
+	uint64_t ban_end_ms; /* banned: when the ban itself ends (Retry-After) */
 	guard_ban ban;
 } ban_cache_entry;
 
@@ -166,7 +168,7 @@ bool guard_banned(conn *c, guard_ban *out)
 		if (!e->banned)
 			return false;
 		*out = e->ban;
-		out->ttl_left_ms = (uint32_t)(e->until_ms - now);
+		out->ttl_left_ms = (uint32_t)(e->ban_end_ms > now ? e->ban_end_ms - now : 1);
 		return true;
 	}
 	bool banned = lookup(px, &c->client, now, out);
@@ -175,8 +177,11 @@ bool guard_banned(conn *c, guard_ban *out)
 	e->gen = gen;
 	e->banned = banned;
 	if (banned) {
+		/* Held no longer than a "not banned" answer: a ban lifted on
+		 * another proxy must end here within state.ban_cache too. */
 		e->ban = *out;
-		e->until_ms = now + out->ttl_left_ms;
+		e->ban_end_ms = now + out->ttl_left_ms;
+		e->until_ms = now + (out->ttl_left_ms < px->ban_cache_ms ? out->ttl_left_ms : px->ban_cache_ms);
 	} else {
 		e->until_ms = now + px->ban_cache_ms;
 	}
@@ -213,6 +218,7 @@ int guard_ban_set(proxy *px, const char *key, uint32_t ttl_ms, const char *reaso
 	if (rc == STATE_OK || rc == STATE_EUNAVAILABLE) {
 		atomic_fetch_add(&px->stats.bans_set, 1);
 		ban_event(px, "ban", key, ttl_ms, reason, source);
+		nft_ban(px, key, ttl_ms); /* bans.nftables: the kernel drops it too */
 	}
 	return rc;
 }
@@ -223,6 +229,7 @@ int guard_ban_del(proxy *px, const char *key, const char *source)
 	atomic_fetch_add(&px->ban_gen, 1);
 	if (rc == STATE_OK)
 		ban_event(px, "unban", key, 0, NULL, source);
+	nft_unban(px, key); /* also when expired here: the kernel's copy goes */
 	return rc;
 }
 

@@ -95,6 +95,10 @@ typedef struct proxy_settings {
 	unsigned redis_timeout_ms;
 	size_t state_max_keys;
 	unsigned ban_cache_ms;
+	/* ban API and kernel bans (admin.c, nft.c) */
+	char admin_token[260];   /* "" = none: ban endpoints for loopback peers only */
+	bool nftables;           /* read at start only */
+	char nft_table[40];
 } proxy_settings;
 
 /* Shared, immutable while in use; replaced on SIGHUP. */
@@ -168,6 +172,9 @@ typedef struct proxy {
 	bool state_shared;        /* Redis: answers are cached per worker */
 	unsigned ban_cache_ms;
 	atomic_uint ban_gen;      /* bumped on every ban set or lifted here: caches refill */
+	struct admin_conn *admin_conns; /* open admin connections (worker 0's thread only) */
+	unsigned admin_nconns;
+	struct nft_helper *nft;   /* nft.c: the privileged helper that feeds nftables, or NULL */
 	struct proxy_overrides_store {
 		const char *listen[PROXY_MAX_LISTEN];
 		size_t nlisten;
@@ -294,6 +301,8 @@ void admin_attach(worker *w);
 void admin_close(proxy *px);
 void stats_count_block(proxy_stats *st, const verdict *v);
 void stats_latency(proxy_stats *st, uint64_t us);
+/* From worker 0's tick: close admin connections past their deadline. */
+void admin_tick(worker *w);
 
 /* audit.c */
 void audit_request(conn *c, const char *kind);

@@ -19,6 +19,7 @@
 #include "../sys/file.h"
 #include "events.h"
 #include "guard.h"
+#include "nft.h"
 #include "proxy.h"
 #include "settings.h"
 #include "tls.h"
@@ -129,6 +130,7 @@ static void on_tick(ev_loop *loop, void *ud)
 	}
 	conn_sweep(w);
 	audit_tick(w);
+	admin_tick(w);
 }
 
 static void *worker_main(void *arg)
@@ -139,6 +141,7 @@ static void *worker_main(void *arg)
 	for (size_t i = 0; i < w->ntls_listen; i++)
 		ev_add(w->loop, w->tls_listen_fd[i], EV_READ, on_listen_tls, w);
 	admin_attach(w);
+	nft_attach(w);
 	ev_set_tick(w->loop, TICK_MS, on_tick, w);
 	ev_run(w->loop, &w->px->stop);
 	while (w->conns)
@@ -258,6 +261,15 @@ int cmd_proxy(int argc, char **argv)
 		return 2;
 	}
 	atomic_init(&px.shared, sh);
+	/* The nftables helper forks here: still root, and no thread exists yet
+	 * (the event sinks start theirs below). Without it bans still hold in
+	 * the proxy, so a failure is a warning, not a reason to stop. */
+	if (set.nftables) {
+		if (geteuid() != 0)
+			fprintf(stderr, "sekisho proxy: warning: bans.nftables needs root at start; kernel bans are off\n");
+		else if (nft_start(&px, set.nft_table, err, sizeof(err)) != 0)
+			fprintf(stderr, "sekisho proxy: warning: %s; kernel bans are off\n", err);
+	}
 
 	if (set.ntls_listen) {
 		/* Keys are read now, as root; a reload keeps these certificates
@@ -337,6 +349,7 @@ int cmd_proxy(int argc, char **argv)
 		fprintf(stderr, "sekisho proxy: %s\n", err);
 		goto out;
 	}
+	nft_sync(&px);
 	if (admin_listen(&px, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sekisho proxy: cannot listen on the admin address %s\n", err);
 		goto out;
@@ -426,6 +439,7 @@ out:
 	}
 	free(px.workers);
 	admin_close(&px);
+	nft_stop(&px);
 	guard_close(&px);
 	tls_server_free(px.tls);
 	shared_release(atomic_load(&px.shared));

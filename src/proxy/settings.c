@@ -160,6 +160,9 @@ static int from_config(const sk_config *c, proxy_settings *s, char *errbuf, size
 	s->redis_timeout_ms = c->state.redis_timeout;
 	s->state_max_keys = c->state.max_keys;
 	s->ban_cache_ms = c->state.ban_cache;
+	snprintf(s->admin_token, sizeof(s->admin_token), "%s", c->admin.token);
+	s->nftables = c->bans.nftables;
+	snprintf(s->nft_table, sizeof(s->nft_table), "%s", c->bans.nft_table);
 	return 0;
 }
 

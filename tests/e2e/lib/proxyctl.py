@@ -898,3 +898,42 @@ class Runner:
             line += ", %d skipped" % self.skipped
         print(line, flush=True)
         sys.exit(1 if self.failed else 0)
+
+
+# ---------------------------------------------------------------- sources and the CLI (bans)
+
+def connect_from(port, source, host="127.0.0.1", timeout=DEFAULT_TIMEOUT):
+    """A TCP socket to host:port whose source address is `source`, any
+    address in 127.0.0.0/8 (Linux routes all of it to lo), so one test can
+    play many clients. Raises OSError if the connect fails or times out."""
+    _check_host(host)
+    if not source.startswith("127."):
+        raise ProxyCtlError("refusing source %r: tests only use 127.0.0.0/8" % (source,))
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.settimeout(timeout)
+        s.bind((source, 0))
+        s.connect((host, port))
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except BaseException:
+        s.close()
+        raise
+    return s
+
+
+def request_from(port, source, method="GET", path="/", headers=None, body=None, host="127.0.0.1",
+                 timeout=DEFAULT_TIMEOUT):
+    """request() from the client address `source` (see connect_from)."""
+    with Conn(sock=connect_from(port, source, host, timeout), timeout=timeout) as c:
+        c.send(build_request(method, path, headers, body, host=host, close=True))
+        return c.read_response(method)
+
+
+def run_cli(args, sekisho=None, timeout=30, env=None):
+    """Run `sekisho ARGS...` to completion; returns (rc, stdout, stderr) as str."""
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    p = subprocess.run([sekisho or sekisho_path()] + [str(a) for a in args], stdin=subprocess.DEVNULL,
+                       capture_output=True, timeout=timeout, env=full_env, cwd=REPO)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
