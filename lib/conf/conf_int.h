@@ -73,6 +73,8 @@ typedef enum conf_type {
 	CT_EXCEPTIONS, /* engine_exception array of {detector, path, param} */
 	CT_PATHS,      /* sk_path_mode array of {prefix, mode} */
 	CT_SINKS,      /* sk_sink array: one sink or a list */
+	CT_PREFIXES,   /* const char * array of path prefixes: one or a list */
+	CT_PWFIELDS,   /* sk_pw_endpoint array of {path, field} */
 } conf_type;
 
 typedef struct conf_directive {
