@@ -86,6 +86,14 @@ typedef struct sk_sink {
 	const char *target; /* as written: "stderr", "/var/log/sekisho.jsonl", "http://..." */
 } sk_sink;
 
+/* A password-policy endpoint: the request path (exact, normalised) and the
+ * field holding the new password: a form or multipart field name, or a
+ * JSON path like "user.password" (lib/http/json.c naming). */
+typedef struct sk_pw_endpoint {
+	const char *path;
+	const char *field;
+} sk_pw_endpoint;
+
 typedef struct sk_config {
 	const sk_listen *listen; /* plain-HTTP listeners; may be empty if tls.listen is not */
 	size_t nlisten;
@@ -176,6 +184,29 @@ typedef struct sk_config {
 		bool nftables;         /* push ip: and net: bans to nftables sets */
 		const char *nft_table; /* table name in family inet, [A-Za-z0-9_]{1,32} */
 	} bans;
+	/* The TOTP gate on admin paths (src/proxy/gate.c, docs/totp.md); off
+	 * while `paths` is empty. */
+	struct {
+		const char *const *paths; /* path prefixes, each starting with '/' */
+		size_t npaths;
+		const char *secrets;          /* the file of `sekisho totp enroll` */
+		const char *session_key_file; /* "" = a random key per start */
+		unsigned session_ttl;         /* ms */
+		const char *cookie;           /* session cookie name, an RFC 6265 token */
+		unsigned max_attempts;        /* wrong codes per user and per address in `window` */
+		unsigned window;              /* ms */
+	} totp_gate;
+
+	/* Password policy at sign-up and password-change endpoints (opt-in:
+	 * off while `endpoints` is empty; docs/password-policy.md). */
+	struct {
+		const sk_pw_endpoint *endpoints;
+		size_t nendpoints;
+		size_t min_length;   /* characters (UTF-8 aware) */
+		const char *list;    /* breached/common passwords, one per line; "" = none */
+		int status;          /* 400..499 */
+		const char *message;
+	} password_policy;
 
 	struct arena *mem; /* private: owns everything above */
 } sk_config;

@@ -74,6 +74,8 @@ typedef enum conf_type {
 	CT_PATHS,      /* sk_path_mode array of {prefix, mode} */
 	CT_SINKS,      /* sk_sink array: one sink or a list */
 	CT_LOGINS,     /* login_endpoint array of {path, method, username, fail_*, success_cookie} */
+	CT_PREFIXES,   /* const char * array of path prefixes: one or a list */
+	CT_PWFIELDS,   /* sk_pw_endpoint array of {path, field} */
 } conf_type;
 
 typedef struct conf_directive {

@@ -10,6 +10,7 @@
 
 #include "conf_int.h"
 #include "sekisho/buf.h"
+#include "sekisho/cookie.h"
 #include "sekisho/detectors.h"
 
 /* Memory of one config and of one parse tree. A 1 MiB document yields at
@@ -523,6 +524,50 @@ static bool set_sinks(cctx *x, const conf_directive *d, const cnode *n)
 	return true;
 }
 
+static bool set_prefixes(cctx *x, const conf_directive *d, const cnode *n)
+{
+	const cnode *it;
+	size_t count;
+	if (!list_items(x, d, n, true, &it, &count))
+		return false;
+	const char **l = list_alloc(x, d, count, sizeof(*l));
+	if (!l)
+		return fail(x, n, "out of memory");
+	for (size_t i = 0; i < count; i++, it = it->next) {
+		if (!dup_str(x, d->path, it, CONF_MAX_STRING, &l[i]))
+			return false;
+		if (l[i][0] != '/')
+			return fail(x, it, "%s: a path prefix starts with '/'", d->path);
+	}
+	return true;
+}
+
+static bool set_pwfields(cctx *x, const conf_directive *d, const cnode *n)
+{
+	static const char *const names[] = { "path", "field", NULL };
+	const cnode *it, *v[2];
+	size_t count;
+	if (!list_items(x, d, n, false, &it, &count))
+		return false;
+	sk_pw_endpoint *l = list_alloc(x, d, count, sizeof(*l));
+	if (!l)
+		return fail(x, n, "out of memory");
+	for (size_t i = 0; i < count; i++, it = it->next) {
+		if (!item_fields(x, d, it, names, v))
+			return false;
+		if (!v[0] || !v[1])
+			return fail(x, it, "%s: each entry needs 'path' and 'field'", d->path);
+		if (!dup_str(x, d->path, v[0], CONF_MAX_STRING, &l[i].path) ||
+		    !dup_str(x, d->path, v[1], 256, &l[i].field))
+			return false;
+		if (l[i].path[0] != '/')
+			return fail(x, v[0], "%s: 'path' starts with '/'", d->path);
+		if (!l[i].field[0])
+			return fail(x, v[1], "%s: 'field' must not be empty", d->path);
+	}
+	return true;
+}
+
 static bool header_value_ok(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
@@ -641,6 +686,10 @@ static bool set_value(cctx *x, const conf_directive *d, const cnode *n)
 		return set_sinks(x, d, n);
 	case CT_LOGINS:
 		return set_logins(x, d, n);
+	case CT_PREFIXES:
+		return set_prefixes(x, d, n);
+	case CT_PWFIELDS:
+		return set_pwfields(x, d, n);
 	}
 	return false;
 }
@@ -849,6 +898,14 @@ static bool validate(cctx *x)
 			 (tab[i] >= '0' && tab[i] <= '9') || tab[i] == '_';
 	if (!tab_ok)
 		return fail(x, where(x, "bans.nft_table"), "bans.nft_table: 1 to 32 of A-Z a-z 0-9 _");
+	if (c->totp_gate.npaths && !c->totp_gate.secrets[0])
+		return fail(x, where2(x, "totp_gate.secrets", "totp_gate.paths"),
+			    "totp_gate.paths needs totp_gate.secrets (the file of `sekisho totp enroll`)");
+	const char *ck = c->totp_gate.cookie;
+	bool ck_ok = ck[0] && strlen(ck) <= 64 && cookie_token_name(sk_slice_make(ck, strlen(ck)));
+	if (!ck_ok)
+		return fail(x, where(x, "totp_gate.cookie"),
+			    "totp_gate.cookie: 1 to 64 token characters (letters, digits, ! # $ %% & ' * + - . ^ _ ` | ~)");
 	return true;
 }
 
@@ -943,6 +1000,8 @@ static const char *type_name(conf_type t)
 	case CT_PATHS: return "list of {prefix, mode}";
 	case CT_LOGINS: return "list of {path, method, username, fail_status, fail_location, fail_body, success_cookie}";
 	case CT_SINKS: return "sink or list";
+	case CT_PREFIXES: return "path prefix or list";
+	case CT_PWFIELDS: return "list of {path, field}";
 	}
 	return "?";
 }

@@ -189,6 +189,50 @@ const conf_directive conf_directives[] = {
 	{ "bans.nft_table", CT_STRING, "\"sekisho\"", 0, 0, OFF(bans.nft_table), 0, NULL,
 	  "The nftables table (family inet) holding the sets banned4, banned6, banned4_net, banned6_net and the "
 	  "input chain that drops them; created at start if missing. 1 to 32 of A-Z a-z 0-9 _" },
+	{ "totp_gate", CT_SECTION, NULL, 0, 0, 0, 0, NULL,
+	  "A second factor (TOTP, RFC 6238) in front of admin paths: the proxy serves a login page, checks the "
+	  "code against the secrets of `sekisho totp enroll` and sets a signed session cookie. Off while paths is "
+	  "empty. docs/totp.md." },
+	{ "totp_gate.paths", CT_PREFIXES, "[]", 0, 64, OFF(totp_gate.paths), OFF(totp_gate.npaths), NULL,
+	  "Path prefixes behind the gate, e.g. [/admin/]; matched by whole segments, case-insensitively, on the "
+	  "decoded and normalised path. /.sekisho/totp is the gate's own login form." },
+	{ "totp_gate.secrets", CT_STRING, "\"\"", 0, 0, OFF(totp_gate.secrets), 0, NULL,
+	  "The secrets file of `sekisho totp enroll` (mode 0600). The proxy records each used code in it, so the "
+	  "user it runs as (nobody when started as root; see user) must be able to read and write it and create "
+	  "files in its directory." },
+	{ "totp_gate.session_key_file", CT_STRING, "\"\"", 0, 0, OFF(totp_gate.session_key_file), 0, NULL,
+	  "A file of 32 to 128 bytes (e.g. `head -c 32 /dev/urandom`), mode 0600, holding the key that signs "
+	  "session cookies, so restarts and several proxies accept the same cookies. \"\" = a random key per "
+	  "start (a restart logs everyone out)." },
+	{ "totp_gate.session_ttl", CT_MS, "8h", 60 * SEC, 7 * 24 * HOUR, OFF(totp_gate.session_ttl), 0, NULL,
+	  "How long a session cookie is valid after a correct code." },
+	{ "totp_gate.cookie", CT_STRING, "\"sekisho_gate\"", 0, 0, OFF(totp_gate.cookie), 0, NULL,
+	  "Name of the session cookie (a token: letters, digits, ! # $ % & ' * + - . ^ _ ` | ~). Removed from "
+	  "the requests sent upstream." },
+	{ "totp_gate.max_attempts", CT_UINT, "5", 1, 1000, OFF(totp_gate.max_attempts), 0, NULL,
+	  "Wrong codes allowed per user and per source address within window; past it the login answers 429 "
+	  "with Retry-After." },
+	{ "totp_gate.window", CT_MS, "15m", 60 * SEC, 24 * HOUR, OFF(totp_gate.window), 0, NULL,
+	  "The sliding window of max_attempts." },
+
+	{ "password_policy", CT_SECTION, NULL, 0, 0, 0, 0, NULL,
+	  "Refuse weak new passwords at sign-up and password-change endpoints before the application sees them. "
+	  "Off while endpoints is empty. docs/password-policy.md." },
+	{ "password_policy.endpoints", CT_PWFIELDS, "[]", 0, 64, OFF(password_policy.endpoints),
+	  OFF(password_policy.nendpoints), NULL,
+	  "List of {path: /signup, field: password}: the exact (normalised) path and the field with the new "
+	  "password: a form or multipart field name, or a JSON path like user.password." },
+	{ "password_policy.min_length", CT_COUNT, "8", 0, 1024, OFF(password_policy.min_length), 0, NULL,
+	  "Fewest characters (UTF-8 characters, not bytes)." },
+	{ "password_policy.list", CT_STRING, "\"\"", 0, 0, OFF(password_policy.list), 0, NULL,
+	  "A file of breached or common passwords, one per line, compared byte for byte; \"\" = none. Loaded at "
+	  "start and reload into 8 bytes per password (a million lines: 8 MB, well under a second)." },
+	{ "password_policy.status", CT_INT, "422", 400, 499, OFF(password_policy.status), 0, NULL,
+	  "HTTP status of a refused password." },
+	{ "password_policy.message", CT_STRING, "\"Choose a longer password that is not on a list of common or "
+	  "leaked passwords.\"", 0, 0, OFF(password_policy.message), 0, NULL,
+	  "The message in the refusal (HTML page, or JSON {\"error\":\"password_policy\",\"message\":...} "
+	  "for JSON requests)." },
 };
 
 _Static_assert(sizeof(conf_directives) / sizeof(conf_directives[0]) <= CONF_MAX_DIRECTIVES,

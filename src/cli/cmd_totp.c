@@ -12,18 +12,15 @@
  * verifies cannot both accept the same code.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <qrencode.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../sys/totp_file.h"
 #include "cli.h"
 #include "sekisho/totp.h"
 
@@ -31,8 +28,7 @@
 #define TOTP_DEFAULT_ISSUER "sekisho"
 #define TOTP_ENROLL_SECRET 20 /* 160 bits, RFC 4226's recommendation */
 #define TOTP_ISSUER_MAX 64
-/* Users, their names and secrets: 10000 users of ~200 bytes, with growth. */
-#define TOTP_ARENA (16u * 1024 * 1024)
+#define TOTP_ARENA TOTP_FILE_ARENA
 
 static void usage(FILE *f)
 {
@@ -113,168 +109,42 @@ static int parse_opts(int argc, char **argv, totp_opts *o)
 	return 0;
 }
 
-/* ---- reading and writing the file ---- */
+/* ---- reading and writing the file (src/sys/totp_file.c) ---- */
 
-/* Take the writers' lock: flock on "F.lock" (created 0600, no symlinks).
- * Returns the descriptor (close it to unlock) or -1 after printing why. */
+/* The shared module's calls with the message printed; 0 or 2 (or the lock
+ * descriptor / -1). */
 static int store_lock(const char *path)
 {
-	char lp[4096];
-	if ((size_t)snprintf(lp, sizeof(lp), "%s.lock", path) >= sizeof(lp)) {
-		fprintf(stderr, "%s: path too long\n", path);
-		return -1;
-	}
-	int fd = open(lp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		fprintf(stderr, "%s: %s\n", lp, strerror(errno));
-		return -1;
-	}
-	if (flock(fd, LOCK_EX) != 0) {
-		fprintf(stderr, "%s: flock: %s\n", lp, strerror(errno));
-		close(fd);
-		return -1;
-	}
+	char err[512];
+	int fd = totp_file_lock(path, err, sizeof(err));
+	if (fd < 0)
+		fprintf(stderr, "%s\n", err);
 	return fd;
 }
 
-/* Read and parse the store. A missing file is an empty store when
- * `missing_ok`. When `strict_mode`, a file that group or others may read or
- * write is refused; otherwise it is a warning. Returns 0 or 2. */
 static int store_read(const char *path, bool missing_ok, bool strict_mode, arena *a, totp_store *s)
 {
-	memset(s, 0, sizeof(*s));
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		if (errno == ENOENT && missing_ok)
-			return 0;
-		if (errno == ELOOP)
-			fprintf(stderr, "%s: is a symbolic link; refusing to follow it\n", path);
-		else
-			fprintf(stderr, "%s: %s\n", path, strerror(errno));
+	char err[512];
+	bool loose = false;
+	if (totp_file_read(path, missing_ok, strict_mode, a, s, &loose, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s%s\n", strstr(err, "lets group or others") ? "error: " : "", err);
 		return 2;
 	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		fprintf(stderr, "%s: not a regular file\n", path);
-		close(fd);
-		return 2;
-	}
-	if (st.st_mode & 077) {
-		fprintf(stderr, "%s: %s: mode %04o lets group or others read the secrets; run chmod 600 %s%s\n",
-			strict_mode ? "error" : "warning", path, (unsigned)(st.st_mode & 07777), path,
-			strict_mode ? "" : " (this rewrite makes it 0600, but treat its secrets as leaked)");
-		if (strict_mode) {
-			close(fd);
-			return 2;
-		}
-	}
-	if ((unsigned long long)st.st_size > TOTP_STORE_MAX_BYTES) {
-		fprintf(stderr, "%s: larger than %u bytes\n", path, TOTP_STORE_MAX_BYTES);
-		close(fd);
-		return 2;
-	}
-	char *buf = malloc(TOTP_STORE_MAX_BYTES + 1);
-	size_t n = 0;
-	if (!buf) {
-		fprintf(stderr, "%s: out of memory\n", path);
-		close(fd);
-		return 2;
-	}
-	for (;;) {
-		ssize_t r = read(fd, buf + n, TOTP_STORE_MAX_BYTES + 1 - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			fprintf(stderr, "%s: %s\n", path, strerror(errno));
-			free(buf);
-			close(fd);
-			return 2;
-		}
-		if (r == 0 || (n += (size_t)r) > TOTP_STORE_MAX_BYTES)
-			break;
-	}
-	close(fd);
-	totp_store_error e = { "unknown error", 1, 1 };
-	int rc = 0;
-	if (n > TOTP_STORE_MAX_BYTES) {
-		fprintf(stderr, "%s: larger than %u bytes\n", path, TOTP_STORE_MAX_BYTES);
-		rc = 2;
-	} else if (totp_store_parse(sk_slice_make(buf, n), a, s, &e) != SK_OK) {
-		fprintf(stderr, "%s:%zu:%zu: %s\n", path, e.line, e.col, e.rule);
-		rc = 2;
-	}
-	explicit_bzero(buf, n < TOTP_STORE_MAX_BYTES + 1 ? n : TOTP_STORE_MAX_BYTES + 1);
-	free(buf);
-	return rc;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
+	if (loose)
+		fprintf(stderr, "warning: %s: group or others may read the secrets; this rewrite makes it 0600, "
+				"but treat its secrets as leaked\n",
+			path);
 	return 0;
 }
 
-/* Replace the file with the serialised store: a 0600 temporary in the same
- * directory, fsync, rename over the old one, fsync the directory. Returns 0
- * or 2 after printing why; the old file is untouched on failure. */
 static int store_write(const char *path, const totp_store *s)
 {
-	size_t cap = totp_store_serialised_max(s);
-	char *out = malloc(cap);
-	if (!out) {
-		fprintf(stderr, "%s: out of memory\n", path);
+	char err[512];
+	if (totp_file_write(path, s, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
-	long n = totp_store_serialise(s, out, cap);
-	char tmp[4096];
-	int fd = -1, rc = 2;
-	if (n < 0) {
-		fprintf(stderr, "%s: cannot serialise the store\n", path);
-		goto out;
-	}
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= sizeof(tmp)) {
-		fprintf(stderr, "%s: path too long\n", path);
-		goto out;
-	}
-	/* mkostemp creates with O_EXCL and mode 0600; fchmod makes sure of it
-	 * whatever the umask did. */
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		fprintf(stderr, "%s: cannot create a temporary file: %s\n", path, strerror(errno));
-		goto out;
-	}
-	if (fchmod(fd, 0600) != 0 || write_all(fd, out, (size_t)n) != 0 || fsync(fd) != 0) {
-		fprintf(stderr, "%s: %s\n", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	if (close(fd) != 0 || rename(tmp, path) != 0) {
-		fprintf(stderr, "%s: cannot replace: %s\n", path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	/* Make the rename itself durable. */
-	char dirbuf[4096];
-	snprintf(dirbuf, sizeof(dirbuf), "%s", path);
-	int dfd = open(dirname(dirbuf), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	rc = 0;
-out:
-	explicit_bzero(out, cap);
-	free(out);
-	return rc;
+	return 0;
 }
 
 /* ---- enroll ---- */
@@ -444,8 +314,7 @@ static int totp_enroll(const totp_opts *o)
 out:
 	explicit_bzero(&u, sizeof(u));
 	if (a) {
-		for (size_t i = 0; i < s.n; i++)
-			explicit_bzero(s.users[i].key.secret, sizeof(s.users[i].key.secret));
+		totp_file_wipe(&s);
 		arena_free(a);
 	}
 	close(lock);
@@ -505,8 +374,7 @@ static int totp_verify_cmd(const totp_opts *o)
 	}
 out:
 	if (a) {
-		for (size_t k = 0; k < s.n; k++)
-			explicit_bzero(s.users[k].key.secret, sizeof(s.users[k].key.secret));
+		totp_file_wipe(&s);
 		arena_free(a);
 	}
 	close(lock);
@@ -538,8 +406,7 @@ static int totp_list(const totp_opts *o)
 		       u->key.digits, when);
 	}
 	if (a) {
-		for (size_t i = 0; i < s.n; i++)
-			explicit_bzero(s.users[i].key.secret, sizeof(s.users[i].key.secret));
+		totp_file_wipe(&s);
 		arena_free(a);
 	}
 	return rc;

@@ -70,6 +70,10 @@ static void metrics(proxy *px, sk_buf *o)
 		{ "sekisho_login_locked_total", "Login attempts refused because the account is locked against new sources.", &st->login_locked },
 		{ "sekisho_login_banned_total", "Login attempts that got their source banned.", &st->login_banned },
 		{ "sekisho_state_outages_total", "Times the shared state (Redis) became unreachable.", &st->state_outages },
+		{ "sekisho_totp_success_total", "Correct codes at the TOTP gate (a session cookie set).", &st->totp_success },
+		{ "sekisho_totp_failure_total", "Wrong, replayed or unchecked codes at the TOTP gate.", &st->totp_failure },
+		{ "sekisho_totp_lockout_total", "Code attempts refused with 429 (max_attempts reached).", &st->totp_lockout },
+		{ "sekisho_password_refused_total", "New passwords refused by the password policy.", &st->password_refused },
 	};
 	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
 		buf_printf(o, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", counters[i].name, counters[i].help,

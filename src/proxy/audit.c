@@ -35,6 +35,12 @@ static sk_severity severity_of(const char *kind)
 		return SK_SEV_HIGH;
 	if (strcmp(kind, "flag") == 0 || strcmp(kind, "banned") == 0 || strncmp(kind, "login_", 6) == 0)
 		return SK_SEV_MEDIUM;
+	/* the TOTP gate and the password policy (gate.c, password.c) */
+	if (strcmp(kind, "totp_error") == 0)
+		return SK_SEV_HIGH;
+	if (strcmp(kind, "totp_failure") == 0 || strcmp(kind, "totp_lockout") == 0 ||
+	    strcmp(kind, "totp_session_refused") == 0 || strcmp(kind, "password_refused") == 0)
+		return SK_SEV_MEDIUM;
 	return SK_SEV_INFO;
 }
 

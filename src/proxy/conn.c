@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "gate.h"
 #include "guard.h"
 #include "login.h"
 #include "proxy.h"
@@ -458,6 +459,8 @@ static void inspect_and_route(conn *c, sk_slice body)
 		respond_simple(c, c->status, "Request refused", err.rule, true);
 		return;
 	}
+	if (gate_handle(c, &view))
+		return;
 	enum proxy_mode mode = mode_for(c, view.path_normalised);
 	if (mode == MODE_OFF) {
 		memset(&c->v, 0, sizeof(c->v));
@@ -472,6 +475,8 @@ static void inspect_and_route(conn *c, sk_slice body)
 		respond_block(c);
 		return;
 	}
+	if (password_refuse(c, &view))
+		return;
 	if (c->v.score > 0 || c->v.nfound > 0) {
 		c->flagged = true;
 		atomic_fetch_add(&px->stats.flagged, 1);

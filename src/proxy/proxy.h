@@ -41,8 +41,15 @@
 #define PROXY_MAX_TRUSTED 64
 #define PROXY_MAX_PATH_MODES 64
 #define PROXY_MAX_LOGINS 16
+#define PROXY_MAX_GATE_PATHS 64
+#define PROXY_MAX_PW_ENDPOINTS 64
 
 enum proxy_mode { MODE_BLOCK = 0, MODE_MONITOR, MODE_OFF };
+
+typedef struct proxy_pw_endpoint {
+	char path[256];
+	char field[257];
+} proxy_pw_endpoint;
 
 typedef struct proxy_path_mode {
 	char prefix[256];
@@ -99,6 +106,22 @@ typedef struct proxy_settings {
 	char admin_token[260];   /* "" = none: ban endpoints for loopback peers only */
 	bool nftables;           /* read at start only */
 	char nft_table[40];
+	/* TOTP gate (gate.c); off while ngate_paths is 0 */
+	char gate_paths[PROXY_MAX_GATE_PATHS][256];
+	size_t ngate_paths;
+	char gate_secrets[512];
+	char gate_key_file[512];
+	unsigned gate_ttl_ms;
+	char gate_cookie[65];
+	unsigned gate_max_attempts;
+	unsigned gate_window_ms;
+	/* password policy (password.c); off while npw_endpoints is 0 */
+	proxy_pw_endpoint pw_endpoints[PROXY_MAX_PW_ENDPOINTS];
+	size_t npw_endpoints;
+	size_t pw_min_length;
+	char pw_list[512];
+	int pw_status;
+	char pw_message[512];
 } proxy_settings;
 
 /* Shared, immutable while in use; replaced on SIGHUP. */
@@ -106,6 +129,8 @@ typedef struct proxy_shared {
 	proxy_settings set;
 	ruleset *rules;
 	engine *eng;
+	struct gate_keys *gate;  /* gate.c: cookie and CSRF keys, NULL when the gate is off */
+	struct pwlist *pwlist;   /* password.c: the listed passwords, NULL when none */
 	atomic_int refs;
 } proxy_shared;
 
@@ -130,6 +155,9 @@ typedef struct proxy_stats {
 	atomic_ullong banned_refused;   /* requests refused because the source is banned */
 	atomic_ullong login_attempts, login_failures, login_successes, login_delayed, login_locked, login_banned;
 	atomic_int login_wave;          /* 1 while a stuffing wave is declared */
+	/* TOTP gate and password policy (gate.c, password.c) */
+	atomic_ullong totp_success, totp_failure, totp_lockout;
+	atomic_ullong password_refused;
 } proxy_stats;
 
 typedef struct worker {
@@ -290,6 +318,10 @@ void respond_simple(conn *c, int status, const char *reason, const char *body, b
 /* respond_simple with extra header lines (each ending in CRLF, ours only). */
 void respond_page(conn *c, int status, const char *reason, const char *detail, const char *extra_headers,
 		  bool close_after);
+/* Our own response with a body of our making: `content_type` and
+ * `extra_headers` (lines ending in CRLF) are ours, never client bytes. */
+void respond_body(conn *c, int status, const char *content_type, const char *extra_headers, const char *body,
+		  size_t blen, bool close_after);
 void respond_block(conn *c);
 void respond_redirect_https(conn *c);
 void response_head_rewrite(conn *c, sk_buf *o);

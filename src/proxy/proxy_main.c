@@ -18,6 +18,7 @@
 #include "../cli/cli.h"
 #include "../sys/file.h"
 #include "events.h"
+#include "gate.h"
 #include "guard.h"
 #include "nft.h"
 #include "proxy.h"
@@ -31,6 +32,8 @@
 
 static void shared_free(proxy_shared *sh)
 {
+	gate_unload(sh);
+	password_unload(sh);
 	engine_free(sh->eng);
 	ruleset_free(sh->rules);
 	free(sh->set.exceptions);
@@ -91,6 +94,14 @@ static proxy_shared *shared_build(const proxy_settings *set, char *errbuf, size_
 		ruleset_free(sh->rules);
 		free(sh);
 		snprintf(errbuf, errlen, "out of memory");
+		return NULL;
+	}
+	/* The TOTP gate's keys and the password list come with the settings
+	 * (start and reload). shared_free takes the settings' exceptions
+	 * too, so hand them back first: the callers free them on failure. */
+	if (gate_load(sh, errbuf, errlen) != 0 || password_load(sh, errbuf, errlen) != 0) {
+		sh->set.exceptions = NULL;
+		shared_free(sh);
 		return NULL;
 	}
 	return sh;
@@ -355,6 +366,10 @@ int cmd_proxy(int argc, char **argv)
 		goto out;
 	}
 	if (drop_privileges(set.user, err, sizeof(err)) != 0) {
+		fprintf(stderr, "sekisho proxy: %s\n", err);
+		goto out;
+	}
+	if (gate_check_access(&set, err, sizeof(err)) != 0) {
 		fprintf(stderr, "sekisho proxy: %s\n", err);
 		goto out;
 	}

@@ -43,13 +43,17 @@ static bool named_in_connection(const http_header *hdrs, size_t n, sk_slice name
 static const char *reason_of(int status)
 {
 	switch (status) {
+	case 200: return "OK";
+	case 303: return "See Other";
 	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 406: return "Not Acceptable";
 	case 408: return "Request Timeout";
 	case 413: return "Payload Too Large";
+	case 422: return "Unprocessable Content";
 	case 414: return "URI Too Long";
 	case 429: return "Too Many Requests";
 	case 431: return "Request Header Fields Too Large";
@@ -81,13 +85,20 @@ static void html_escape(sk_buf *o, const char *s)
  * client bytes); "" for none. */
 static void write_response(conn *c, int status, const char *extra, const char *body, size_t blen, bool close_after)
 {
+	respond_body(c, status, "text/html; charset=utf-8", extra, body, blen, close_after);
+}
+
+void respond_body(conn *c, int status, const char *content_type, const char *extra, const char *body, size_t blen,
+		  bool close_after)
+{
 	c->close_after = c->close_after || close_after;
 	buf_reset(&c->out);
 	c->out_sent = 0;
 	buf_printf(&c->out,
-		   "HTTP/1.1 %d %s\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: %zu\r\n"
+		   "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
 		   "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nX-Request-Id: %s\r\n%s%s\r\n",
-		   status, reason_of(status), blen, c->request_id, extra, c->close_after ? "Connection: close\r\n" : "");
+		   status, reason_of(status), content_type, blen, c->request_id, extra,
+		   c->close_after ? "Connection: close\r\n" : "");
 	buf_append(&c->out, body, blen);
 	c->state = CS_RESPOND;
 	/* A client that does not read our answer is cut like a slow body. */

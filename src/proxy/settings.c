@@ -62,6 +62,12 @@ static int upstream_from_url(const char *url, proxy_settings *s, char *errbuf, s
 	return net_parse_endpoint(hp, &s->upstream, errbuf, errlen);
 }
 
+/* snprintf that says whether the whole of `v` fit. */
+static bool copy_fits(char *dst, size_t cap, const char *v)
+{
+	return (size_t)snprintf(dst, cap, "%s", v ? v : "") < cap;
+}
+
 static int from_config(const sk_config *c, proxy_settings *s, char *errbuf, size_t errlen)
 {
 	for (size_t i = 0; i < c->nlisten && s->nlisten < PROXY_MAX_LISTEN; i++)
@@ -163,6 +169,31 @@ static int from_config(const sk_config *c, proxy_settings *s, char *errbuf, size
 	snprintf(s->admin_token, sizeof(s->admin_token), "%s", c->admin.token);
 	s->nftables = c->bans.nftables;
 	snprintf(s->nft_table, sizeof(s->nft_table), "%s", c->bans.nft_table);
+	/* Gate and password policy: a value cut to fit would gate or check
+	 * something else than configured, so a long one is an error. */
+	bool fits = true;
+	for (size_t i = 0; i < c->totp_gate.npaths && s->ngate_paths < PROXY_MAX_GATE_PATHS; i++)
+		fits &= copy_fits(s->gate_paths[s->ngate_paths++], sizeof(s->gate_paths[0]), c->totp_gate.paths[i]);
+	fits &= copy_fits(s->gate_secrets, sizeof(s->gate_secrets), c->totp_gate.secrets);
+	fits &= copy_fits(s->gate_key_file, sizeof(s->gate_key_file), c->totp_gate.session_key_file);
+	s->gate_ttl_ms = c->totp_gate.session_ttl;
+	fits &= copy_fits(s->gate_cookie, sizeof(s->gate_cookie), c->totp_gate.cookie);
+	s->gate_max_attempts = c->totp_gate.max_attempts;
+	s->gate_window_ms = c->totp_gate.window;
+	for (size_t i = 0; i < c->password_policy.nendpoints && s->npw_endpoints < PROXY_MAX_PW_ENDPOINTS; i++) {
+		proxy_pw_endpoint *e = &s->pw_endpoints[s->npw_endpoints++];
+		fits &= copy_fits(e->path, sizeof(e->path), c->password_policy.endpoints[i].path);
+		fits &= copy_fits(e->field, sizeof(e->field), c->password_policy.endpoints[i].field);
+	}
+	s->pw_min_length = c->password_policy.min_length;
+	fits &= copy_fits(s->pw_list, sizeof(s->pw_list), c->password_policy.list);
+	s->pw_status = c->password_policy.status;
+	fits &= copy_fits(s->pw_message, sizeof(s->pw_message), c->password_policy.message);
+	if (!fits) {
+		snprintf(errbuf, errlen, "totp_gate / password_policy: a path, field or message is too long "
+					 "(paths 255 bytes, files 511, field 256, message 511)");
+		return -1;
+	}
 	return 0;
 }
 

@@ -423,6 +423,55 @@ static void test_example(void)
 	config_free(d);
 }
 
+/* totp_gate and password_policy: defaults, a full section, one prefix as a scalar. */
+static void test_gate_and_password(void)
+{
+	sk_config *c = config_default();
+	CHECK(c != NULL);
+	if (c) {
+		CHECK_INT(c->totp_gate.npaths, 0);
+		CHECK(strcmp(c->totp_gate.cookie, "sekisho_gate") == 0);
+		CHECK_INT(c->totp_gate.session_ttl, 8 * 3600 * 1000);
+		CHECK_INT(c->totp_gate.max_attempts, 5);
+		CHECK_INT(c->totp_gate.window, 15 * 60 * 1000);
+		CHECK_INT(c->password_policy.nendpoints, 0);
+		CHECK_INT(c->password_policy.min_length, 8);
+		CHECK_INT(c->password_policy.status, 422);
+		CHECK(c->password_policy.list[0] == '\0');
+	}
+	config_free(c);
+	c = parse("totp_gate:\n  paths: [/admin/, /wp-admin]\n  secrets: /var/lib/sekisho/totp\n"
+		  "  session_key_file: /etc/sekisho/gate.key\n  session_ttl: 30m\n  cookie: __Host-gate\n"
+		  "  max_attempts: 3\n  window: 1h\n"
+		  "password_policy:\n  endpoints:\n    - {path: /signup, field: password}\n"
+		  "    - {path: /api/pw, field: user.new_password}\n  min_length: 12\n  list: /etc/pw.txt\n"
+		  "  status: 400\n  message: nope\n");
+	CHECK(c != NULL);
+	if (!c) {
+		fprintf(stderr, "  %s\n", err);
+		return;
+	}
+	CHECK_INT(c->totp_gate.npaths, 2);
+	CHECK(strcmp(c->totp_gate.paths[1], "/wp-admin") == 0);
+	CHECK(strcmp(c->totp_gate.secrets, "/var/lib/sekisho/totp") == 0);
+	CHECK(strcmp(c->totp_gate.session_key_file, "/etc/sekisho/gate.key") == 0);
+	CHECK_INT(c->totp_gate.session_ttl, 30 * 60 * 1000);
+	CHECK(strcmp(c->totp_gate.cookie, "__Host-gate") == 0);
+	CHECK_INT(c->totp_gate.max_attempts, 3);
+	CHECK_INT(c->totp_gate.window, 3600 * 1000);
+	CHECK_INT(c->password_policy.nendpoints, 2);
+	CHECK(strcmp(c->password_policy.endpoints[1].path, "/api/pw") == 0);
+	CHECK(strcmp(c->password_policy.endpoints[1].field, "user.new_password") == 0);
+	CHECK_INT(c->password_policy.min_length, 12);
+	CHECK(strcmp(c->password_policy.list, "/etc/pw.txt") == 0);
+	CHECK_INT(c->password_policy.status, 400);
+	CHECK(strcmp(c->password_policy.message, "nope") == 0);
+	config_free(c);
+	c = parse("totp_gate: {paths: /admin/, secrets: s}\n");
+	CHECK(c && c->totp_gate.npaths == 1 && strcmp(c->totp_gate.paths[0], "/admin/") == 0);
+	config_free(c);
+}
+
 int main(void)
 {
 	RUN(test_defaults);
@@ -432,5 +481,6 @@ int main(void)
 	RUN(test_bounds);
 	RUN(test_example);
 	RUN(test_data);
+	RUN(test_gate_and_password);
 	return harness_done("config");
 }

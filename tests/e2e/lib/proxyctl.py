@@ -937,3 +937,39 @@ def run_cli(args, sekisho=None, timeout=30, env=None):
     p = subprocess.run([sekisho or sekisho_path()] + [str(a) for a in args], stdin=subprocess.DEVNULL,
                        capture_output=True, timeout=timeout, env=full_env, cwd=REPO)
     return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+# ---------------------------------------------------------------- TOTP gate
+
+def totp_code(secret_b32, offset=0, digits=6, algorithm="SHA1", period=30, now=None):
+    """The RFC 6238 code of a base32 secret (as `sekisho totp enroll` prints
+    it) at now + offset steps, computed here with hmac/hashlib only."""
+    import hmac
+    import struct
+    key = base64.b32decode(secret_b32 + "=" * (-len(secret_b32) % 8))
+    alg = {"SHA1": hashlib.sha1, "SHA256": hashlib.sha256, "SHA512": hashlib.sha512}[algorithm]
+    step = int(now if now is not None else time.time()) // period + offset
+    mac = hmac.new(key, struct.pack(">Q", step), alg).digest()
+    off = mac[-1] & 15
+    v = (struct.unpack(">I", mac[off:off + 4])[0] & 0x7FFFFFFF) % 10 ** digits
+    return str(v).zfill(digits)
+
+
+def set_cookies(response):
+    """{name: (value, attributes lower-cased list)} of a Response's Set-Cookie headers."""
+    out = {}
+    for line in response.header_all("set-cookie"):
+        parts = [p.strip() for p in line.split(";")]
+        name, _, value = parts[0].partition("=")
+        out[name] = (value, [p.lower() for p in parts[1:]])
+    return out
+
+
+def form_inputs(html):
+    """{name: value} of the <input> elements of an HTML page (attribute
+    values HTML-unescaped): enough for the forms sekisho serves itself."""
+    import html as htmlmod
+    out = {}
+    for m in re.finditer(r"<input\b([^>]*)>", html):
+        attrs = dict((k, htmlmod.unescape(v)) for k, v in re.findall(r'(\w+)="([^"]*)"', m.group(1)))
+        if "name" in attrs:
+            out[attrs["name"]] = attrs.get("value", "")
+    return out
