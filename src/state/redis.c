@@ -340,38 +340,30 @@ static void append_op(struct rstate *r, struct conn *c, const state_op *op, uint
 	size_t lens[7];
 	int argc = 0;
 #define ARG(p, n) (argv[argc] = (p), lens[argc] = (n), argc++)
-	if (op->kind == STATE_OP_COUNT_ADD || op->kind == STATE_OP_COUNT_GET) {
+	if (op->kind != STATE_OP_BAN_GET && op->kind != STATE_OP_BAN_SET) {
+		/* Two buckets of a counter or of a distinct set. */
+		bool distinct = op->kind == STATE_OP_DISTINCT_ADD;
 		uint64_t b = window_bucket(now, op->window_ms);
-		size_t n1 = key_name(r, k1, 'c', op->key, op->window_ms, b);
-		size_t n2 = key_name(r, k2, 'c', op->key, op->window_ms, b - 1); /* b = 0: a name never written */
-		if (op->kind == STATE_OP_COUNT_ADD) {
-			int l1 = snprintf(a1, sizeof(a1), "%" PRIu32, op->n);
+		size_t n1 = key_name(r, k1, distinct ? 'd' : 'c', op->key, op->window_ms, b);
+		/* b = 0: a name never written */
+		size_t n2 = key_name(r, k2, distinct ? 'd' : 'c', op->key, op->window_ms, b - 1);
+		if (op->kind == STATE_OP_COUNT_GET) {
+			ARG("MGET", 4);
+			ARG(k1, n1);
+			ARG(k2, n2);
+		} else {
+			/* INCRBY n or SETBIT bit, then the same PEXPIRE and reads */
+			uint32_t v = distinct ? distinct_bit(op->member) : op->n;
+			int l1 = snprintf(a1, sizeof(a1), "%" PRIu32, v);
 			int l2 = snprintf(a2, sizeof(a2), "%" PRIu64, 2 * (uint64_t)op->window_ms);
 			ARG("EVALSHA", 7);
-			ARG(c->sha_add, 40);
+			ARG(distinct ? c->sha_distinct : c->sha_add, 40);
 			ARG("2", 1);
 			ARG(k1, n1);
 			ARG(k2, n2);
 			ARG(a1, (size_t)l1);
 			ARG(a2, (size_t)l2);
-		} else {
-			ARG("MGET", 4);
-			ARG(k1, n1);
-			ARG(k2, n2);
 		}
-	} else if (op->kind == STATE_OP_DISTINCT_ADD) {
-		uint64_t b = window_bucket(now, op->window_ms);
-		size_t n1 = key_name(r, k1, 'd', op->key, op->window_ms, b);
-		size_t n2 = key_name(r, k2, 'd', op->key, op->window_ms, b - 1);
-		int l1 = snprintf(a1, sizeof(a1), "%" PRIu32, distinct_bit(op->member));
-		int l2 = snprintf(a2, sizeof(a2), "%" PRIu64, 2 * (uint64_t)op->window_ms);
-		ARG("EVALSHA", 7);
-		ARG(c->sha_distinct, 40);
-		ARG("2", 1);
-		ARG(k1, n1);
-		ARG(k2, n2);
-		ARG(a1, (size_t)l1);
-		ARG(a2, (size_t)l2);
 	} else {
 		size_t n1 = key_name(r, k1, 'b', op->key, 0, 0);
 		if (op->kind == STATE_OP_BAN_GET) {
