@@ -71,31 +71,10 @@ static char *make_keys(uint32_t keys, uint32_t iter, uint8_t **lens)
 
 static volatile uint64_t sink;
 
-/* ns per op: `keys` distinct keys cycled over `iter` count_adds. */
-static double mem_add(size_t cap, uint32_t keys, uint32_t iter)
-{
-	uint8_t *lens;
-	char *k = make_keys(keys, iter, &lens);
-	double v[REPEAT];
-	for (int r = 0; r < REPEAT; r++) {
-		state *s = state_memory_new(cap, NULL);
-		double t0 = now_ns();
-		for (uint32_t i = 0; i < iter; i++) {
-			uint64_t c;
-			state_count_add(s, sk_slice_make(k + (size_t)i * KEY_W, lens[i]), 1, 60000, 1000000 + i / 100, &c);
-			sink += c;
-		}
-		v[r] = (now_ns() - t0) / iter;
-		state_free(s);
-	}
-	free(k);
-	free(lens);
-	return median(v);
-}
-
-/* ns per op: `keys` distinct sets, each add with a member drawn from
- * 5000 account names (so a set holds a handful to a few hundred). */
-static double mem_distinct(size_t cap, uint32_t keys, uint32_t iter)
+/* ns per op: `keys` distinct keys cycled over `iter` count_adds, or
+ * (`distinct`) distinct_adds with a member drawn from 5000 account names,
+ * so a set holds a handful to a few hundred. */
+static double mem_add(size_t cap, uint32_t keys, uint32_t iter, int distinct)
 {
 	uint8_t *lens, *mlens;
 	char *k = make_keys(keys, iter, &lens);
@@ -106,10 +85,15 @@ static double mem_distinct(size_t cap, uint32_t keys, uint32_t iter)
 		double t0 = now_ns();
 		for (uint32_t i = 0; i < iter; i++) {
 			uint64_t c;
-			/* a member from another position: not the key itself */
-			uint32_t j = (i * 7u + 3u) % iter;
-			state_distinct_add(s, sk_slice_make(k + (size_t)i * KEY_W, lens[i]),
-					   sk_slice_make(m + (size_t)j * KEY_W, mlens[j]), 60000, 1000000 + i / 100, &c);
+			sk_slice key = sk_slice_make(k + (size_t)i * KEY_W, lens[i]);
+			if (distinct) {
+				/* a member from another position: not the key itself */
+				uint32_t j = (i * 7u + 3u) % iter;
+				state_distinct_add(s, key, sk_slice_make(m + (size_t)j * KEY_W, mlens[j]), 60000,
+						   1000000 + i / 100, &c);
+			} else {
+				state_count_add(s, key, 1, 60000, 1000000 + i / 100, &c);
+			}
 			sink += c;
 		}
 		v[r] = (now_ns() - t0) / iter;
@@ -288,13 +272,13 @@ int main(int argc, char **argv)
 
 	printf("memory backend (%u ops per figure, median of %d)\n", iter, REPEAT);
 	double h = hash_only(100000, iter);
-	double fit = mem_add(1 << 20, 100000, iter);
-	double flood = mem_add(1 << 16, 1u << 24, iter);
+	double fit = mem_add(1 << 20, 100000, iter, 0);
+	double flood = mem_add(1 << 16, 1u << 24, iter, 0);
 	printf("  siphash13 of the key (baseline) %8.1f ns\n", h);
 	printf("  count_add, 100k keys, no evict  %8.1f ns  (%.1fx baseline)\n", fit, fit / h);
 	printf("  count_add, new keys, evicting   %8.1f ns  (%.1fx baseline)\n", flood, flood / h);
-	double dfit = mem_distinct(1 << 20, 100000, iter);
-	double dflood = mem_distinct(1 << 16, 1u << 24, iter);
+	double dfit = mem_add(1 << 20, 100000, iter, 1);
+	double dflood = mem_add(1 << 16, 1u << 24, iter, 1);
 	printf("  distinct_add, 100k keys         %8.1f ns  (%.1fx baseline)\n", dfit, dfit / h);
 	printf("  distinct_add, new keys, evict   %8.1f ns  (%.1fx baseline)\n", dflood, dflood / h);
 	for (size_t nops = 6; nops <= 8; nops += 2) {
