@@ -196,9 +196,10 @@ void state_free(state *s);
  * `max_keys` bans and `max_keys` distinct sets (>= 16 each). When a table
  * is full the CLOCK hand first drops expired entries, then the least
  * recently used ones, so an attacker with many addresses cannot grow
- * memory past the bound (about max_keys * (3 * 120 bytes + 256 bytes of
- * bitmaps + key bytes) with all three tables full; a table's entries and
- * a set's bitmaps take memory only once used). `hash_key` is a
+ * memory past the bound (about max_keys * (3 * (120 bytes + key bytes) +
+ * 256 bytes of bitmaps) with all three tables full; apart from its bucket
+ * heads, 4-8 bytes a slot, a table's entries and a set's bitmaps take
+ * memory only once used). `hash_key` is a
  * secret SipHash key so chains cannot be made long on purpose (fill it
  * from getrandom); NULL means an all-zero key, for tests and fuzzing
  * only. Returns NULL on a bad size or no memory. */
@@ -208,11 +209,11 @@ state *state_memory_new(size_t max_keys, const uint8_t hash_key[SIPHASH_KEY_LEN]
  * `timeout_ms` for connect and for every reply; keys are named
  * "<prefix>c:<window>:{<hex key>}:<bucket>" (counters),
  * "<prefix>d:<window>:{<hex key>}:<bucket>" (distinct-set bitmaps) and
- * "<prefix>b:{<hex key>}" (bans) so no key byte can reach another name. `prefix` is up to 64 bytes of
- * [A-Za-z0-9:_.-] (NULL means "sekisho:"). A failed connect at creation
- * is not fatal: the backend starts in backoff and connects on a later
- * call. Returns NULL with a message in errbuf only on bad arguments or
- * no memory. */
+ * "<prefix>b:{<hex key>}" (bans) so no key byte can reach another name.
+ * `prefix` is up to 64 bytes of [A-Za-z0-9:_.-] (NULL means "sekisho:").
+ * A failed connect at creation is not fatal: the backend starts in
+ * backoff and connects on a later call. Returns NULL with a message in
+ * errbuf only on bad arguments or no memory. */
 state *state_redis_new(const char *host, uint16_t port, const char *prefix, unsigned timeout_ms,
 		       char *errbuf, size_t errlen);
 
