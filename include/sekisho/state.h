@@ -218,14 +218,16 @@ state *state_redis_new(const char *host, uint16_t port, const char *prefix, unsi
 		       char *errbuf, size_t errlen);
 
 /* Serve from `primary` and, whenever it returns STATE_EUNAVAILABLE, from
- * `local` instead (same call, no retry of the primary). Bans set through
- * the wrapper are written to `local` too, and a ban lookup that the
- * primary answers "not banned" also asks `local`, so bans made during
- * an outage hold. `on_change` (may be NULL) is called with degraded =
- * true when the primary goes down and false when it answers again,
- * from the calling thread, with an internal lock held: it must not call
- * into the wrapper (emit an event, bump a metric). Takes ownership of
- * both backends, also on failure (NULL). */
+ * `local` instead (same call, no retry of the primary). While the primary
+ * answers it is the truth for bans: bans set through the wrapper are
+ * copied to `local` so they hold during a later outage, and a ban the
+ * primary no longer has (lifted or expired, perhaps by another proxy) is
+ * dropped from `local` too. Bans set during an outage live in `local` and
+ * are handed to the primary when it answers again. `on_change` (may be
+ * NULL) is called with degraded = true when the primary goes down and
+ * false when it answers again, from the calling thread, with an internal
+ * lock held: it must not call into the wrapper (emit an event, bump a
+ * metric). Takes ownership of both backends, also on failure (NULL). */
 state *state_fallback_new(state *primary, state *local, void (*on_change)(void *ctx, bool degraded),
 			  void *ctx);
 

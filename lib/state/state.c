@@ -172,8 +172,10 @@ struct fallback {
 	uint64_t fallback_ops, outages, unavailable;
 };
 
-static void fb_note(struct fallback *f, bool down, size_t ops)
+/* Returns true when this call saw the primary come back after an outage. */
+static bool fb_note(struct fallback *f, bool down, size_t ops)
 {
+	bool recovered = false;
 	pthread_mutex_lock(&f->mu);
 	if (down) {
 		f->fallback_ops += ops;
@@ -181,12 +183,54 @@ static void fb_note(struct fallback *f, bool down, size_t ops)
 	}
 	if (down != f->degraded) {
 		f->degraded = down;
+		recovered = !down;
 		if (down)
 			f->outages++;
 		if (f->on_change)
 			f->on_change(f->ctx, down);
 	}
 	pthread_mutex_unlock(&f->mu);
+	return recovered;
+}
+
+/* Bans made while the primary was down live only in `local`: hand them to
+ * the primary when it is back, so every proxy sharing it enforces them and
+ * a ban lifted anywhere is lifted everywhere (the primary is the truth
+ * again). At most FB_RESYNC_MAX bans, in one batch. */
+#define FB_RESYNC_MAX 1024
+
+struct resync {
+	state_op ops[FB_RESYNC_MAX];
+	char keys[FB_RESYNC_MAX][STATE_KEY_MAX];
+	char reasons[FB_RESYNC_MAX][STATE_REASON_MAX + 1];
+	size_t n;
+};
+
+static void resync_one(void *ctx, sk_slice key, uint32_t ttl_left_ms, sk_slice reason)
+{
+	struct resync *r = ctx;
+	if (r->n >= FB_RESYNC_MAX || key.len > STATE_KEY_MAX || !ttl_left_ms)
+		return;
+	size_t i = r->n++;
+	size_t rl = reason.len > STATE_REASON_MAX ? STATE_REASON_MAX : reason.len;
+	memcpy(r->keys[i], key.p, key.len);
+	if (rl)
+		memcpy(r->reasons[i], reason.p, rl);
+	memset(&r->ops[i], 0, sizeof(r->ops[i]));
+	r->ops[i].kind = STATE_OP_BAN_SET;
+	r->ops[i].key = sk_slice_make(r->keys[i], key.len);
+	r->ops[i].ttl_ms = ttl_left_ms;
+	r->ops[i].reason_in = sk_slice_make(r->reasons[i], rl);
+}
+
+static void fb_resync(struct fallback *f, uint64_t now_ms)
+{
+	struct resync *r = calloc(1, sizeof(*r));
+	if (!r)
+		return;
+	if (f->local->ops->ban_list(f->local, now_ms, resync_one, r, FB_RESYNC_MAX) > 0 && r->n)
+		(void)f->primary->ops->batch(f->primary, r->ops, r->n, now_ms);
+	free(r);
 }
 
 static int fb_batch(state *s, state_op *ops, size_t n, uint64_t now_ms)
@@ -197,18 +241,21 @@ static int fb_batch(state *s, state_op *ops, size_t n, uint64_t now_ms)
 		fb_note(f, true, n);
 		return f->local->ops->batch(f->local, ops, n, now_ms);
 	}
-	fb_note(f, false, 0);
+	if (fb_note(f, false, 0))
+		fb_resync(f, now_ms);
 	if (rc != STATE_OK)
 		return rc;
-	/* Keep local bans in step (write-through) and let bans made during
-	 * an outage hold: one local pass over the ban ops, no network. */
+	/* Keep local bans in step with the primary, which is the truth while
+	 * it answers: a ban set is copied (so it holds in a later outage), a
+	 * ban the primary no longer has was lifted or expired somewhere and
+	 * goes here too. One local pass over the ban ops, no network. */
 	for (size_t i = 0; i < n; i++) {
 		state_op *op = &ops[i];
 		if (op->kind == STATE_OP_BAN_SET && op->rc == STATE_OK) {
 			state_op copy = *op;
 			(void)f->local->ops->batch(f->local, &copy, 1, now_ms);
 		} else if (op->kind == STATE_OP_BAN_GET && op->rc == STATE_ENOENT) {
-			(void)f->local->ops->batch(f->local, op, 1, now_ms);
+			(void)f->local->ops->ban_del(f->local, op->key);
 		}
 	}
 	return STATE_OK;
