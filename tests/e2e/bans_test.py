@@ -219,6 +219,15 @@ def test_redis_shared_between_two_proxies():
         assert time.monotonic() - t0 < 1.6, "B still refuses after state.ban_cache once the ban was lifted on A"
         time.sleep(0.05)
     assert request_from(pa.port, "127.0.0.14", "GET", "/").status == 200
+    # the other way round: set on A, lifted through B, A (which set it and
+    # keeps a local copy for Redis outages) lets it through again too
+    assert run_cli(["ban", "add", "127.0.0.15", "--reason", "other way", "-c", pa.cfg])[0] == 0
+    assert request_from(pa.port, "127.0.0.15", "GET", "/").status == 403
+    assert run_cli(["ban", "del", "127.0.0.15", "-c", pb.cfg])[0] == 0
+    t0 = time.monotonic()
+    while request_from(pa.port, "127.0.0.15", "GET", "/").status != 200:
+        assert time.monotonic() - t0 < 1.6, "A still refuses a ban lifted through B"
+        time.sleep(0.05)
     pa.stop()
     pb.stop()
     red.stop()
