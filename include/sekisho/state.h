@@ -112,7 +112,13 @@ long state_ban_list(state *s, uint64_t now_ms, state_ban_fn *fn, void *ctx, size
  * and previous bucket, rounded to nearest. Within 2-3% up to a few hundred
  * members; saturates at STATE_DISTINCT_MAX. A member already in the window
  * never raises the count, so one user retrying one account stays at 1.
- * The distinct sets are a third namespace, apart from counters and bans. */
+ * Small counts are exact up to about 30 members unless two members share
+ * a bit (1 in 1024 for each pair: 10 members read as 9 about 4% of the
+ * time). Bitmaps cannot be weighted like the counters' previous bucket,
+ * so a member counts from its add to the end of the bucket after its own:
+ * at least one full window, less than two.
+ * The distinct sets are a third namespace, apart from counters and bans
+ * (lib/state/distinct.c holds the bit choice and the estimator). */
 #define STATE_DISTINCT_BITS 1024
 #define STATE_DISTINCT_MAX 5000
 int state_distinct_add(state *s, sk_slice key, sk_slice member, uint32_t window_ms, uint64_t now_ms,
@@ -167,7 +173,7 @@ typedef struct state_stats {
 	uint64_t round_trips;  /* Redis: request/response exchanges with the server */
 	uint64_t unavailable;  /* calls that returned STATE_EUNAVAILABLE */
 	uint64_t connects;     /* Redis: successful connects (the first included) */
-	uint64_t keys;         /* memory: live counter + ban entries */
+	uint64_t keys;         /* memory: live counter + ban + distinct-set entries */
 	uint64_t evictions;    /* memory: unexpired entries dropped because the table was full */
 	uint64_t fallback_ops; /* fallback: operations served by the local backend */
 	uint64_t outages;      /* fallback: times the primary went down */
@@ -187,10 +193,12 @@ void state_free(state *s);
 /* ---- backends ---- */
 
 /* In-process backend with room for `max_keys` counters and, separately,
- * `max_keys` bans (>= 16 each). When a table is full the CLOCK hand
- * first drops expired entries, then the least recently used ones, so an
- * attacker with many addresses cannot grow memory past the bound
- * (about max_keys * (2 * 120 bytes + key bytes)). `hash_key` is a
+ * `max_keys` bans and `max_keys` distinct sets (>= 16 each). When a table
+ * is full the CLOCK hand first drops expired entries, then the least
+ * recently used ones, so an attacker with many addresses cannot grow
+ * memory past the bound (about max_keys * (3 * 120 bytes + 256 bytes of
+ * bitmaps + key bytes) with all three tables full; a table's entries and
+ * a set's bitmaps take memory only once used). `hash_key` is a
  * secret SipHash key so chains cannot be made long on purpose (fill it
  * from getrandom); NULL means an all-zero key, for tests and fuzzing
  * only. Returns NULL on a bad size or no memory. */
@@ -198,8 +206,9 @@ state *state_memory_new(size_t max_keys, const uint8_t hash_key[SIPHASH_KEY_LEN]
 
 /* Redis backend (src/state/redis.c). Connects to host:port with
  * `timeout_ms` for connect and for every reply; keys are named
- * "<prefix>c:<window>:{<hex key>}:<bucket>" and "<prefix>b:{<hex key>}"
- * so no key byte can reach another name. `prefix` is up to 64 bytes of
+ * "<prefix>c:<window>:{<hex key>}:<bucket>" (counters),
+ * "<prefix>d:<window>:{<hex key>}:<bucket>" (distinct-set bitmaps) and
+ * "<prefix>b:{<hex key>}" (bans) so no key byte can reach another name. `prefix` is up to 64 bytes of
  * [A-Za-z0-9:_.-] (NULL means "sekisho:"). A failed connect at creation
  * is not fatal: the backend starts in backoff and connects on a later
  * call. Returns NULL with a message in errbuf only on bad arguments or

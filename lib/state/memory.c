@@ -1,10 +1,18 @@
 /* memory.c - the in-process state backend; see include/sekisho/state.h.
  *
- * Two fixed-size tables, one for counters and one for bans, so a flood of
- * new counter keys (an attacker with many addresses) can never push bans
- * out. Each table is an array of `cap` entries allocated at creation,
- * chained from a power-of-two bucket array by SipHash-1-3 of the key under
- * a secret key, with a free list threaded through the same `next` field.
+ * Three fixed-size tables, for counters, bans and distinct sets, so a
+ * flood of new counter or set keys (an attacker with many addresses) can
+ * never push bans out, nor one kind of key the other. Each table is an
+ * array of `cap` entries allocated at creation, chained from a
+ * power-of-two bucket array by SipHash-1-3 of the key under a secret key,
+ * with a free list threaded through the same `next` field. Slots never
+ * used yet are handed out in order after the free list (`fresh`), so an
+ * idle table costs its bucket array and the pages the allocator maps, not
+ * `cap` written entries.
+ *
+ * A distinct set's two bitmaps (2 x DISTINCT_BYTES) live in the same
+ * allocation as its key, right after the key bytes: 256 bytes more per
+ * live set, nothing for counters and bans, and one free on removal.
  *
  * Expiry is lazy: an expired entry is dropped when it is looked up or
  * when the CLOCK hand passes it. When a table is full, the hand sweeps
@@ -22,6 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "distinct.h"
+
 #define NIL UINT32_MAX
 /* Table sizes stay below NIL so indices fit in 32 bits. */
 #define MEM_MIN_KEYS 16
@@ -30,9 +40,9 @@
 struct entry {
 	uint64_t hash;
 	uint64_t expires; /* first ms at which the entry is dead */
-	char *key;        /* malloc'd, klen bytes */
+	char *key;        /* malloc'd, klen bytes (distinct sets: then the bitmaps) */
 	uint32_t next;    /* chain link, or free-list link when unused */
-	uint32_t window;  /* counters: window_ms; bans: 0 */
+	uint32_t window;  /* counters, distinct sets: window_ms; bans: 0 */
 	uint16_t klen;
 	uint8_t used, ref;
 	union {
@@ -44,13 +54,16 @@ struct entry {
 			uint8_t rlen;
 			char reason[STATE_REASON_MAX];
 		} b;
+		struct {
+			uint64_t bucket; /* bucket index of the current bitmap */
+		} d;
 	} u;
 };
 
 struct table {
 	struct entry *e;
 	uint32_t *heads; /* nbuckets chain heads */
-	uint32_t cap, nbuckets, live, free_head, hand;
+	uint32_t cap, nbuckets, live, free_head, fresh, hand;
 	uint64_t evictions;
 };
 
@@ -58,7 +71,7 @@ struct memstate {
 	state base;
 	pthread_mutex_t mu;
 	uint8_t hkey[SIPHASH_KEY_LEN];
-	struct table counters, bans;
+	struct table counters, bans, distinct;
 	uint64_t ops;
 };
 
@@ -73,11 +86,10 @@ static int table_init(struct table *t, uint32_t cap)
 		return STATE_ENOMEM;
 	for (uint32_t i = 0; i < nb; i++)
 		t->heads[i] = NIL;
-	for (uint32_t i = 0; i < cap; i++)
-		t->e[i].next = i + 1 < cap ? i + 1 : NIL;
 	t->cap = cap;
 	t->nbuckets = nb;
-	t->free_head = 0;
+	t->free_head = NIL;
+	t->fresh = 0;
 	t->live = 0;
 	t->hand = 0;
 	t->evictions = 0;
@@ -157,21 +169,29 @@ static void table_make_room(struct table *t, uint64_t now)
 	}
 }
 
-/* A new entry for (key, window), linked in; NIL if out of memory. The
- * caller fills the value and `expires`. */
-static uint32_t table_insert(struct table *t, uint64_t hash, sk_slice key, uint32_t window, uint64_t now)
+/* A new entry for (key, window), linked in; NIL if out of memory. The key
+ * copy is followed by `extra` zero bytes. The caller fills the value and
+ * `expires`. */
+static uint32_t table_insert(struct table *t, uint64_t hash, sk_slice key, uint32_t window, uint64_t now,
+			     size_t extra)
 {
-	if (t->free_head == NIL)
+	if (t->free_head == NIL && t->fresh == t->cap)
 		table_make_room(t, now);
-	if (t->free_head == NIL)
+	if (t->free_head == NIL && t->fresh == t->cap)
 		return NIL; /* unreachable: two sweeps always free a slot */
-	char *copy = malloc(key.len);
+	char *copy = malloc(key.len + extra);
 	if (!copy)
 		return NIL;
 	memcpy(copy, key.p, key.len);
-	uint32_t i = t->free_head;
+	memset(copy + key.len, 0, extra);
+	uint32_t i;
+	if (t->free_head != NIL) {
+		i = t->free_head;
+		t->free_head = t->e[i].next;
+	} else {
+		i = t->fresh++;
+	}
 	struct entry *e = &t->e[i];
-	t->free_head = e->next;
 	memset(e, 0, sizeof(*e));
 	e->hash = hash;
 	e->key = copy;
@@ -235,7 +255,7 @@ static int mem_count(struct memstate *m, state_op *op, uint64_t now)
 		return STATE_OK;
 	}
 	if (i == NIL) {
-		i = table_insert(t, hash, op->key, w, now);
+		i = table_insert(t, hash, op->key, w, now, 0);
 		if (i == NIL)
 			return STATE_ENOMEM;
 		t->e[i].u.c.bucket = b;
@@ -284,7 +304,7 @@ static int mem_ban(struct memstate *m, state_op *op, uint64_t now)
 		return STATE_OK;
 	}
 	if (i == NIL) {
-		i = table_insert(t, hash, op->key, 0, now);
+		i = table_insert(t, hash, op->key, 0, now, 0);
 		if (i == NIL)
 			return STATE_ENOMEM;
 	}
@@ -295,6 +315,61 @@ static int mem_ban(struct memstate *m, state_op *op, uint64_t now)
 	if (rlen)
 		memcpy(e->u.b.reason, op->reason_in.p, rlen);
 	e->u.b.rlen = (uint8_t)rlen;
+	return STATE_OK;
+}
+
+/* Distinct sets: the entry's key is followed by the bitmap of bucket
+ * d.bucket (cur) and the one of the bucket before (prev). */
+static uint8_t *distinct_bits(struct entry *e)
+{
+	return (uint8_t *)e->key + e->klen;
+}
+
+static void distinct_advance(struct entry *e, uint64_t b)
+{
+	uint8_t *cur = distinct_bits(e), *prev = cur + DISTINCT_BYTES;
+	if (b == e->u.d.bucket)
+		return;
+	if (b == e->u.d.bucket + 1)
+		memcpy(prev, cur, DISTINCT_BYTES);
+	else
+		memset(prev, 0, DISTINCT_BYTES);
+	memset(cur, 0, DISTINCT_BYTES);
+	e->u.d.bucket = b;
+}
+
+static int mem_distinct(struct memstate *m, state_op *op, uint64_t now)
+{
+	struct table *t = &m->distinct;
+	uint32_t w = op->window_ms;
+	uint64_t b = window_bucket(now, w);
+	uint64_t hash = key_hash(m, op->key, w);
+	uint32_t i = table_find(t, hash, op->key, w);
+	if (i == NIL) {
+		i = table_insert(t, hash, op->key, w, now, 2 * DISTINCT_BYTES);
+		if (i == NIL)
+			return STATE_ENOMEM;
+		t->e[i].u.d.bucket = b;
+	}
+	struct entry *e = &t->e[i];
+	e->ref = 1;
+	uint8_t *cur = distinct_bits(e), *prev = cur + DISTINCT_BYTES;
+	uint32_t bit = distinct_bit(op->member);
+	if (b < e->u.d.bucket) {
+		/* Another worker's older `now`: one bucket late, the member
+		 * belongs to prev; older still, outside both bitmaps, it is
+		 * not recorded. Either way, report what the set holds. */
+		if (e->u.d.bucket - b == 1)
+			distinct_set(prev, bit);
+	} else {
+		/* Two or more buckets on, advance clears both bitmaps, so a
+		 * dead entry needs no removal first. */
+		distinct_advance(e, b);
+		distinct_set(cur, bit);
+		/* For the CLOCK hand: dead at the start of bucket b + 2. */
+		e->expires = window_sat_add(b * w, 2 * (uint64_t)w);
+	}
+	op->count = distinct_estimate(cur, DISTINCT_BYTES, prev, DISTINCT_BYTES);
 	return STATE_OK;
 }
 
@@ -309,6 +384,8 @@ static int mem_batch(state *s, state_op *ops, size_t n, uint64_t now_ms)
 			continue;
 		if (op->kind == STATE_OP_COUNT_ADD || op->kind == STATE_OP_COUNT_GET)
 			op->rc = mem_count(m, op, now_ms);
+		else if (op->kind == STATE_OP_DISTINCT_ADD)
+			op->rc = mem_distinct(m, op, now_ms);
 		else
 			op->rc = mem_ban(m, op, now_ms);
 	}
@@ -361,8 +438,8 @@ static void mem_stats(state *s, state_stats *out)
 	struct memstate *m = (struct memstate *)s;
 	pthread_mutex_lock(&m->mu);
 	out->ops = m->ops;
-	out->keys = (uint64_t)m->counters.live + m->bans.live;
-	out->evictions = m->counters.evictions + m->bans.evictions;
+	out->keys = (uint64_t)m->counters.live + m->bans.live + m->distinct.live;
+	out->evictions = m->counters.evictions + m->bans.evictions + m->distinct.evictions;
 	pthread_mutex_unlock(&m->mu);
 }
 
@@ -371,6 +448,7 @@ static void mem_free(state *s)
 	struct memstate *m = (struct memstate *)s;
 	table_destroy(&m->counters);
 	table_destroy(&m->bans);
+	table_destroy(&m->distinct);
 	pthread_mutex_destroy(&m->mu);
 	free(m);
 }
@@ -399,7 +477,8 @@ state *state_memory_new(size_t max_keys, const uint8_t hash_key[SIPHASH_KEY_LEN]
 	if (hash_key)
 		memcpy(m->hkey, hash_key, SIPHASH_KEY_LEN);
 	if (table_init(&m->counters, (uint32_t)max_keys) != STATE_OK ||
-	    table_init(&m->bans, (uint32_t)max_keys) != STATE_OK) {
+	    table_init(&m->bans, (uint32_t)max_keys) != STATE_OK ||
+	    table_init(&m->distinct, (uint32_t)max_keys) != STATE_OK) {
 		mem_free(&m->base);
 		return NULL;
 	}

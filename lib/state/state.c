@@ -23,6 +23,11 @@ static bool key_ok(sk_slice key)
 	return key.len > 0 && key.len <= STATE_KEY_MAX && key.p != NULL;
 }
 
+static bool window_ok(uint32_t window_ms)
+{
+	return window_ms > 0 && window_ms <= STATE_WINDOW_MAX_MS;
+}
+
 int state_op_check(const state_op *op)
 {
 	if (!key_ok(op->key))
@@ -30,9 +35,11 @@ int state_op_check(const state_op *op)
 	switch (op->kind) {
 	case STATE_OP_COUNT_ADD:
 	case STATE_OP_COUNT_GET:
-		if (op->window_ms == 0 || op->window_ms > STATE_WINDOW_MAX_MS)
-			return STATE_EINVAL;
-		return STATE_OK;
+		return window_ok(op->window_ms) ? STATE_OK : STATE_EINVAL;
+	case STATE_OP_DISTINCT_ADD:
+		/* a member is bounded like a key: it is hashed, and the
+		 * caller hashes or truncates long usernames itself */
+		return key_ok(op->member) && window_ok(op->window_ms) ? STATE_OK : STATE_EINVAL;
 	case STATE_OP_BAN_GET:
 		return STATE_OK;
 	case STATE_OP_BAN_SET:
@@ -82,6 +89,18 @@ int state_count_add(state *s, sk_slice key, uint32_t n, uint32_t window_ms, uint
 int state_count_get(state *s, sk_slice key, uint32_t window_ms, uint64_t now_ms, uint64_t *count)
 {
 	return count_op(s, STATE_OP_COUNT_GET, key, 0, window_ms, now_ms, count);
+}
+
+int state_distinct_add(state *s, sk_slice key, sk_slice member, uint32_t window_ms, uint64_t now_ms,
+		       uint64_t *count)
+{
+	state_op op = { .kind = STATE_OP_DISTINCT_ADD, .key = key, .member = member, .window_ms = window_ms };
+	int rc = s->ops->batch(s, &op, 1, now_ms);
+	if (rc == STATE_OK)
+		rc = op.rc;
+	if (count)
+		*count = rc == STATE_OK ? op.count : 0;
+	return rc;
 }
 
 int state_ban_set(state *s, sk_slice key, uint32_t ttl_ms, sk_slice reason, uint64_t now_ms)

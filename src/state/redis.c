@@ -5,6 +5,7 @@
  * Keys. A key's bytes are hex-encoded inside the Redis key name, after a
  * configured prefix:
  *   <prefix>c:<window_ms>:{<hex key>}:<bucket>   one counter bucket
+ *   <prefix>d:<window_ms>:{<hex key>}:<bucket>   one distinct-set bitmap
  *   <prefix>b:{<hex key>}                        one ban; value = reason
  * Hex keeps every key byte (NUL, CR, LF, space, ':', '*', '{') out of the
  * name's structure, so a username cannot reach another key, and the braces
@@ -18,9 +19,13 @@
  *   COUNT_GET  MGET <cur bucket> <prev bucket>
  *   BAN_GET    EVALSHA <ban> 1 <ban key>   (GET + PTTL atomically)
  *   BAN_SET    SET <ban key> <reason> PX ttl
+ *   DISTINCT_ADD  EVALSHA <distinct> 2 <cur bitmap> <prev bitmap> bit 2*window
+ *              (SETBIT + PEXPIRE + GET + GET in one atomic script)
  * The scripts are loaded with SCRIPT LOAD on every (re)connect. The window
  * arithmetic (bucket weighting) is done here with window_estimate, the same
- * code as the memory backend, on the raw bucket counts Redis returns.
+ * code as the memory backend, on the raw bucket counts Redis returns; the
+ * distinct estimate likewise with distinct_estimate on the raw bitmaps,
+ * and the member's bit is chosen by distinct_bit (lib/state/distinct.c).
  *
  * Failure. Connect and every reply have `timeout_ms` (SO_RCVTIMEO and
  * SO_SNDTIMEO through redisSetTimeout; a batch reads its replies in order,
@@ -50,6 +55,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "../../lib/state/distinct.h"
+
 #define RS_CONNS 4
 #define RS_PREFIX_MAX 64
 #define RS_HOST_MAX 255
@@ -65,6 +72,12 @@ static const char ADD_LUA[] =
 	"redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
 	"local p = redis.call('GET', KEYS[2])\n"
 	"return {c, tonumber(p or '0') or 0}\n";
+/* Both bitmaps come back as they are (a missing prev as ""): up to
+ * 2 x 128 bytes of reply, OR and estimate done by the caller. */
+static const char DISTINCT_LUA[] =
+	"redis.call('SETBIT', KEYS[1], ARGV[1], 1)\n"
+	"redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
+	"return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]) or ''}\n";
 static const char BAN_LUA[] =
 	"local v = redis.call('GET', KEYS[1])\n"
 	"if not v then return false end\n"
@@ -75,7 +88,7 @@ struct conn {
 	redisContext *c;  /* NULL when not connected */
 	atomic_bool open; /* c != NULL, readable without the lock */
 	uint64_t gen;     /* backend generation it was opened in */
-	char sha_add[41], sha_ban[41];
+	char sha_add[41], sha_ban[41], sha_distinct[41];
 };
 
 struct rstate {
@@ -185,14 +198,20 @@ static bool conn_open(struct rstate *r, struct conn *c, uint64_t gen)
 	argv[2] = BAN_LUA;
 	lens[2] = sizeof(BAN_LUA) - 1;
 	redisAppendCommandArgv(c->c, 3, argv, lens);
+	argv[2] = DISTINCT_LUA;
+	lens[2] = sizeof(DISTINCT_LUA) - 1;
+	redisAppendCommandArgv(c->c, 3, argv, lens);
 	atomic_fetch_add(&r->round_trips, 1);
 	redisReply *a = get_reply(c);
 	redisReply *b = a ? get_reply(c) : NULL;
-	bool ok = load_script(a, c->sha_add) && load_script(b, c->sha_ban);
+	redisReply *d = b ? get_reply(c) : NULL;
+	bool ok = load_script(a, c->sha_add) && load_script(b, c->sha_ban) && load_script(d, c->sha_distinct);
 	if (a)
 		freeReplyObject(a);
 	if (b)
 		freeReplyObject(b);
+	if (d)
+		freeReplyObject(d);
 	if (!ok) {
 		conn_drop(c);
 		return false;
@@ -261,21 +280,24 @@ static size_t hex_into(char *out, const char *p, size_t n)
 	return 2 * n;
 }
 
-/* "<prefix>c:<window>:{<hex>}:<bucket>" or, with window 0, "<prefix>b:{<hex>}". */
-static size_t key_name(const struct rstate *r, char *out, sk_slice key, uint32_t window, uint64_t bucket)
+/* "<prefix><kind>:<window>:{<hex>}:<bucket>" for a counter (kind 'c') or
+ * a distinct set ('d'); "<prefix>b:{<hex>}" for a ban ('b', window and
+ * bucket unused). */
+static size_t key_name(const struct rstate *r, char *out, char kind, sk_slice key, uint32_t window,
+		       uint64_t bucket)
 {
 	size_t n = 0;
 	memcpy(out, r->prefix, r->plen);
 	n += r->plen;
-	if (window)
-		n += (size_t)snprintf(out + n, RS_NAME_MAX - n, "c:%" PRIu32 ":{", window);
+	if (kind != 'b')
+		n += (size_t)snprintf(out + n, RS_NAME_MAX - n, "%c:%" PRIu32 ":{", kind, window);
 	else {
 		memcpy(out + n, "b:{", 3);
 		n += 3;
 	}
 	n += hex_into(out + n, key.p, key.len);
 	out[n++] = '}';
-	if (window)
+	if (kind != 'b')
 		n += (size_t)snprintf(out + n, RS_NAME_MAX - n, ":%" PRIu64, bucket);
 	return n;
 }
@@ -318,27 +340,32 @@ static void append_op(struct rstate *r, struct conn *c, const state_op *op, uint
 	size_t lens[7];
 	int argc = 0;
 #define ARG(p, n) (argv[argc] = (p), lens[argc] = (n), argc++)
-	if (op->kind == STATE_OP_COUNT_ADD || op->kind == STATE_OP_COUNT_GET) {
+	if (op->kind != STATE_OP_BAN_GET && op->kind != STATE_OP_BAN_SET) {
+		/* Two buckets of a counter or of a distinct set. */
+		bool distinct = op->kind == STATE_OP_DISTINCT_ADD;
 		uint64_t b = window_bucket(now, op->window_ms);
-		size_t n1 = key_name(r, k1, op->key, op->window_ms, b);
-		size_t n2 = key_name(r, k2, op->key, op->window_ms, b - 1); /* b = 0: a name never written */
-		if (op->kind == STATE_OP_COUNT_ADD) {
-			int l1 = snprintf(a1, sizeof(a1), "%" PRIu32, op->n);
+		size_t n1 = key_name(r, k1, distinct ? 'd' : 'c', op->key, op->window_ms, b);
+		/* b = 0: a name never written */
+		size_t n2 = key_name(r, k2, distinct ? 'd' : 'c', op->key, op->window_ms, b - 1);
+		if (op->kind == STATE_OP_COUNT_GET) {
+			ARG("MGET", 4);
+			ARG(k1, n1);
+			ARG(k2, n2);
+		} else {
+			/* INCRBY n or SETBIT bit, then the same PEXPIRE and reads */
+			uint32_t v = distinct ? distinct_bit(op->member) : op->n;
+			int l1 = snprintf(a1, sizeof(a1), "%" PRIu32, v);
 			int l2 = snprintf(a2, sizeof(a2), "%" PRIu64, 2 * (uint64_t)op->window_ms);
 			ARG("EVALSHA", 7);
-			ARG(c->sha_add, 40);
+			ARG(distinct ? c->sha_distinct : c->sha_add, 40);
 			ARG("2", 1);
 			ARG(k1, n1);
 			ARG(k2, n2);
 			ARG(a1, (size_t)l1);
 			ARG(a2, (size_t)l2);
-		} else {
-			ARG("MGET", 4);
-			ARG(k1, n1);
-			ARG(k2, n2);
 		}
 	} else {
-		size_t n1 = key_name(r, k1, op->key, 0, 0);
+		size_t n1 = key_name(r, k1, 'b', op->key, 0, 0);
 		if (op->kind == STATE_OP_BAN_GET) {
 			ARG("EVALSHA", 7);
 			ARG(c->sha_ban, 40);
@@ -396,6 +423,16 @@ static bool read_op(state_op *op, const redisReply *rep, uint64_t now)
 		op->rc = STATE_OK;
 		return true;
 	}
+	case STATE_OP_DISTINCT_ADD:
+		/* Strings only: a foreign key of another type under our name
+		 * is an error reply (handled above), never a bitmap. */
+		if (rep->type != REDIS_REPLY_ARRAY || rep->elements != 2 ||
+		    rep->element[0]->type != REDIS_REPLY_STRING || rep->element[1]->type != REDIS_REPLY_STRING)
+			return false;
+		op->count = distinct_estimate((const uint8_t *)rep->element[0]->str, rep->element[0]->len,
+					      (const uint8_t *)rep->element[1]->str, rep->element[1]->len);
+		op->rc = STATE_OK;
+		return true;
 	case STATE_OP_BAN_GET:
 		if (rep->type == REDIS_REPLY_NIL) {
 			op->ttl_left_ms = 0;
@@ -480,7 +517,7 @@ static int rs_ban_del(state *s, sk_slice key)
 {
 	struct rstate *r = (struct rstate *)s;
 	char k[RS_NAME_MAX];
-	size_t kn = key_name(r, k, key, 0, 0);
+	size_t kn = key_name(r, k, 'b', key, 0, 0);
 	atomic_fetch_add(&r->ops, 1);
 	struct conn *c = conn_get(r);
 	if (!c)

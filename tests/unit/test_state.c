@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../lib/state/distinct.h"
 #include "harness.h"
 #include "sekisho/state.h"
 
@@ -31,6 +32,15 @@ static uint64_t get(state *s, const char *k, uint32_t w, uint64_t now)
 {
 	uint64_t c = 12345;
 	int rc = state_count_get(s, sk_slice_make(k, strlen(k)), w, now, &c);
+	CHECK_INT(rc, STATE_OK);
+	return c;
+}
+
+static uint64_t dadd(state *s, const char *k, const char *member, uint32_t w, uint64_t now)
+{
+	uint64_t c = 12345;
+	int rc = state_distinct_add(s, sk_slice_make(k, strlen(k)), sk_slice_make(member, strlen(member)), w, now,
+				    &c);
 	CHECK_INT(rc, STATE_OK);
 	return c;
 }
@@ -318,6 +328,234 @@ static void test_eviction(void)
 	state_free(s);
 }
 
+/* ---- distinct sets ---- */
+
+/* The estimator on bitmaps made by hand. */
+static void test_distinct_estimate(void)
+{
+	uint8_t a[DISTINCT_BYTES], b[DISTINCT_BYTES];
+	memset(a, 0, sizeof(a));
+	memset(b, 0, sizeof(b));
+	CHECK_INT(distinct_estimate(a, sizeof(a), b, sizeof(b)), 0);
+	CHECK_INT(distinct_estimate(NULL, 0, NULL, 0), 0);
+	distinct_set(a, 0);
+	CHECK_INT(a[0], 0x80); /* Redis SETBIT order: bit 0 is the top bit of byte 0 */
+	distinct_set(a, STATE_DISTINCT_BITS - 1);
+	CHECK_INT(a[DISTINCT_BYTES - 1], 0x01);
+	CHECK_INT(distinct_estimate(a, sizeof(a), NULL, 0), 2);
+	/* OR, not sum: the same bit in both buckets is one member */
+	distinct_set(b, 0);
+	CHECK_INT(distinct_estimate(a, sizeof(a), b, sizeof(b)), 2);
+	distinct_set(b, 9);
+	CHECK_INT(distinct_estimate(a, sizeof(a), b, sizeof(b)), 3);
+	/* short bitmaps are zero-padded, long ones cut: 2 bytes of b hold
+	 * bits 0 and 9, byte 127 of a is ignored when a is cut to 127 */
+	CHECK_INT(distinct_estimate(a, 127, b, 2), 2);
+	uint8_t longer[DISTINCT_BYTES + 8];
+	memset(longer, 0xff, sizeof(longer));
+	memset(longer, 0, DISTINCT_BYTES);
+	CHECK_INT(distinct_estimate(longer, sizeof(longer), NULL, 0), 0);
+	/* half the bits set: m ln 2 = 709.78 -> 710 */
+	memset(a, 0xf0, sizeof(a));
+	CHECK_INT(distinct_estimate(a, sizeof(a), NULL, 0), 710);
+	/* near full: 8 zero bits is m ln(128) = 4968.49 -> 4968; 7 saturates */
+	memset(a, 0xff, sizeof(a));
+	a[5] = 0;
+	CHECK_INT(distinct_estimate(a, sizeof(a), NULL, 0), 4968);
+	a[5] = 0x01;
+	CHECK_INT(distinct_estimate(a, sizeof(a), NULL, 0), STATE_DISTINCT_MAX);
+	memset(a, 0xff, sizeof(a));
+	CHECK_INT(distinct_estimate(a, sizeof(a), NULL, 0), STATE_DISTINCT_MAX);
+	/* the bit choice is fixed: the same member, the same bit, always */
+	CHECK_INT(distinct_bit(SK_LIT("alice")), distinct_bit(SK_LIT("alice")));
+	CHECK(distinct_bit(SK_LIT("alice")) < STATE_DISTINCT_BITS);
+}
+
+static void test_distinct_small(void)
+{
+	state *s = mem(64);
+	for (int i = 0; i < 100; i++)
+		CHECK_INT(dadd(s, "ip:1.2.3.4", "alice", 60000, (uint64_t)i * 100), 1);
+	/* three members on three different bits (checked, so the test does
+	 * not rest on luck) count three, however often each comes back */
+	uint32_t ba = distinct_bit(SK_LIT("alice")), bb = distinct_bit(SK_LIT("bob")),
+		 bc = distinct_bit(SK_LIT("carol"));
+	CHECK(ba != bb && ba != bc && bb != bc);
+	CHECK_INT(dadd(s, "ip:1.2.3.4", "bob", 60000, 10000), 2);
+	CHECK_INT(dadd(s, "ip:1.2.3.4", "carol", 60000, 10001), 3);
+	for (int i = 0; i < 30; i++)
+		CHECK_INT(dadd(s, "ip:1.2.3.4", (const char *[]){ "alice", "bob", "carol" }[i % 3], 60000,
+			       10002 + (uint64_t)i),
+			  3);
+	/* members are bytes: NUL, case and length matter */
+	CHECK_INT(dadd(s, "odd", "a", W, 0), 1);
+	uint64_t c = 0;
+	CHECK_INT(state_distinct_add(s, SK_LIT("odd"), sk_slice_make("a\0", 2), W, 0, &c), STATE_OK);
+	CHECK(c >= 1 && c <= 2);
+	CHECK_INT(c, distinct_bit(SK_LIT("a")) == distinct_bit(sk_slice_make("a\0", 2)) ? 1 : 2);
+	state_free(s);
+}
+
+/* Within 5% at 200 and 500 members (the standard error is about 2.3%);
+ * adding the same members again changes nothing. */
+static void test_distinct_accuracy(void)
+{
+	static const unsigned sizes[] = { 50, 200, 500, 1000 };
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		state *s = mem(64);
+		unsigned n = sizes[k];
+		uint64_t c = 0, last = 0;
+		for (unsigned i = 0; i < n; i++) {
+			char m[24];
+			snprintf(m, sizeof(m), "user%u@example.com", i * 7919u);
+			c = dadd(s, "ip:10.0.0.1", m, 600000, 1000 + i);
+			CHECK(c >= last); /* a new member never lowers the count */
+			last = c;
+		}
+		double err = ((double)c - n) / n;
+		fprintf(stderr, "  distinct %u members: estimate %llu (%+.1f%%)\n", n, (unsigned long long)c,
+			100 * err);
+		CHECK(err > -0.05 && err < 0.05);
+		for (unsigned i = 0; i < n; i += 7) {
+			char m[24];
+			snprintf(m, sizeof(m), "user%u@example.com", i * 7919u);
+			CHECK_INT(dadd(s, "ip:10.0.0.1", m, 600000, 2000 + i), c);
+		}
+		state_free(s);
+	}
+	/* far past the bitmap's range: saturated, not wrapped */
+	state *s = mem(64);
+	uint64_t c = 0;
+	for (unsigned i = 0; i < 20000; i++) {
+		char m[16];
+		snprintf(m, sizeof(m), "m%u", i);
+		c = dadd(s, "flood", m, 600000, 1000);
+	}
+	CHECK_INT(c, STATE_DISTINCT_MAX);
+	state_free(s);
+}
+
+/* A member counts until the bucket after its own ends: at least one full
+ * window, never two. */
+static void test_distinct_window(void)
+{
+	state *s = mem(64);
+	CHECK_INT(dadd(s, "k", "alice", W, 100), 1);
+	CHECK_INT(dadd(s, "k", "bob", W, 999), 2);
+	/* the next bucket: both still in the window */
+	CHECK_INT(dadd(s, "k", "carol", W, 1000), 3);
+	CHECK_INT(dadd(s, "k", "carol", W, 1999), 3);
+	/* two buckets on: alice and bob are over a window old and drop out;
+	 * carol (bucket 1) stays */
+	CHECK_INT(dadd(s, "k", "dave", W, 2000), 2);
+	CHECK_INT(dadd(s, "k", "alice", W, 2500), 3);
+	/* a late add (another worker's older clock, one bucket back) lands in
+	 * the previous bucket */
+	CHECK_INT(dadd(s, "k", "erin", W, 1999), 4);
+	CHECK_INT(dadd(s, "k", "erin", W, 3000), 3); /* prev = {dave, alice}, cur = {erin} */
+	/* older than both buckets: not recorded, the count is what is held */
+	CHECK_INT(dadd(s, "k", "frank", W, 10), 3);
+	CHECK_INT(dadd(s, "k", "erin", W, 3001), 3);
+	/* a long gap forgets everything */
+	CHECK_INT(dadd(s, "k", "zed", W, 100000), 1);
+	state_free(s);
+}
+
+static void test_distinct_namespaces(void)
+{
+	state *s = mem(64);
+	CHECK_INT(dadd(s, "ip", "a", W, 0), 1);
+	CHECK_INT(dadd(s, "ip", "b", W, 0), 2);
+	/* another window is another set; a set is neither a counter nor a ban */
+	CHECK_INT(dadd(s, "ip", "a", 60000, 0), 1);
+	CHECK_INT(get(s, "ip", W, 0), 0);
+	CHECK_INT(state_ban_get(s, SK_LIT("ip"), 0, NULL, NULL, 0), STATE_ENOENT);
+	CHECK_INT(add(s, "ip", 5, W, 0), 5);
+	CHECK_INT(state_ban_set(s, SK_LIT("ip"), 1000, SK_LIT("r"), 0), STATE_OK);
+	CHECK_INT(dadd(s, "ip", "c", W, 1), 3);
+	CHECK_INT(get(s, "ip", W, 1), 5);
+	/* the member is not part of the key: "ipa" is another set */
+	CHECK_INT(dadd(s, "ipa", "b", W, 1), 1);
+	state_stats st;
+	state_get_stats(s, &st);
+	CHECK_INT(st.keys, 3 + 1 + 1); /* sets ip/W, ip/60000, ipa/W; counter; ban */
+	state_free(s);
+}
+
+static void test_distinct_args(void)
+{
+	state *s = mem(64);
+	char big[STATE_KEY_MAX + 1];
+	memset(big, 'm', sizeof(big));
+	uint64_t c = 7;
+	CHECK_INT(state_distinct_add(s, SK_LIT("k"), sk_slice_make(big, STATE_KEY_MAX), W, 0, &c), STATE_OK);
+	CHECK_INT(c, 1);
+	c = 7;
+	CHECK_INT(state_distinct_add(s, SK_LIT("k"), sk_slice_make(big, STATE_KEY_MAX + 1), W, 0, &c),
+		  STATE_EINVAL);
+	CHECK_INT(c, 0);
+	CHECK_INT(state_distinct_add(s, SK_LIT("k"), sk_slice_make(big, 0), W, 0, &c), STATE_EINVAL);
+	CHECK_INT(state_distinct_add(s, SK_LIT("k"), sk_slice_make(NULL, 3), W, 0, &c), STATE_EINVAL);
+	CHECK_INT(state_distinct_add(s, sk_slice_make(big, 0), SK_LIT("m"), W, 0, &c), STATE_EINVAL);
+	CHECK_INT(state_distinct_add(s, sk_slice_make(big, STATE_KEY_MAX + 1), SK_LIT("m"), W, 0, &c),
+		  STATE_EINVAL);
+	CHECK_INT(state_distinct_add(s, sk_slice_make(big, STATE_KEY_MAX), SK_LIT("m"), W, 0, &c), STATE_OK);
+	CHECK_INT(state_distinct_add(s, SK_LIT("k"), SK_LIT("m"), 0, 0, &c), STATE_EINVAL);
+	CHECK_INT(state_distinct_add(s, SK_LIT("k"), SK_LIT("m"), STATE_WINDOW_MAX_MS + 1, 0, &c), STATE_EINVAL);
+	CHECK_INT(state_distinct_add(s, SK_LIT("k"), SK_LIT("m"), STATE_WINDOW_MAX_MS, 0, &c), STATE_OK);
+	CHECK_INT(c, 1);
+	/* the refused calls stored nothing: only k/W (one member), k/max and big/W */
+	CHECK_INT(dadd(s, "k", "m", W, 0), distinct_bit(SK_LIT("m")) ==
+						    distinct_bit(sk_slice_make(big, STATE_KEY_MAX))
+					    ? 1
+					    : 2);
+	state_stats st;
+	state_get_stats(s, &st);
+	CHECK_INT(st.keys, 3);
+	/* the count output may be NULL */
+	CHECK_INT(state_distinct_add(s, SK_LIT("k"), SK_LIT("n"), W, 0, NULL), STATE_OK);
+	state_free(s);
+}
+
+/* Many keys through a small table: bounded like counters, a set in steady
+ * use survives the flood, and the flood touches neither counters nor bans. */
+static void test_distinct_eviction(void)
+{
+	state *s = mem(64);
+	CHECK_INT(state_ban_set(s, SK_LIT("attacker"), 1000000, SK_LIT("ban"), 0), STATE_OK);
+	CHECK_INT(add(s, "counter", 3, 600000, 0), 3);
+	state_stats st;
+	for (int i = 0; i < 20000; i++) {
+		char k[24];
+		snprintf(k, sizeof(k), "10.%d.%d.%d", i >> 16, (i >> 8) & 255, i & 255);
+		CHECK_INT(dadd(s, k, "root", 60000, (uint64_t)i), 1);
+		char m[16];
+		snprintf(m, sizeof(m), "u%d", i % 40);
+		CHECK(dadd(s, "hot", m, 60000, (uint64_t)i) >= 1);
+		if (i % 1000 == 0) {
+			state_get_stats(s, &st);
+			CHECK(st.keys <= 64 + 2);
+		}
+	}
+	state_get_stats(s, &st);
+	CHECK_INT(st.keys, 64 + 2);
+	CHECK(st.evictions >= 20000 - 64);
+	/* all 40 members kept: the estimate of exactly their 40 bits */
+	uint8_t bits[DISTINCT_BYTES];
+	memset(bits, 0, sizeof(bits));
+	for (int i = 0; i < 40; i++) {
+		char m[16];
+		snprintf(m, sizeof(m), "u%d", i);
+		distinct_set(bits, distinct_bit(sk_slice_make(m, strlen(m))));
+	}
+	uint64_t want = distinct_estimate(bits, sizeof(bits), NULL, 0);
+	CHECK(want >= 38 && want <= 42);
+	CHECK_INT(dadd(s, "hot", "u0", 60000, 20000), want);
+	CHECK_INT(state_ban_get(s, SK_LIT("attacker"), 20000, NULL, NULL, 0), STATE_OK);
+	CHECK_INT(get(s, "counter", 600000, 20000), 3);
+	state_free(s);
+}
+
 /* ---- batch ---- */
 
 static void test_batch(void)
@@ -345,9 +583,30 @@ static void test_batch(void)
 	CHECK_INT(state_batch(s, ops, 3, 1001), STATE_OK);
 	CHECK_INT(ops[2].count, 2);
 	CHECK_INT(state_batch(s, NULL, 0, 0), STATE_OK);
+	/* distinct sets in the same batch as counters and bans */
+	memset(ops, 0, sizeof(ops));
+	ops[0] = (state_op){ .kind = STATE_OP_BAN_GET, .key = SK_LIT("ip:9.9.9.9") };
+	ops[1] = (state_op){ .kind = STATE_OP_COUNT_ADD, .key = SK_LIT("ip:9.9.9.9"), .n = 1, .window_ms = 60000 };
+	ops[2] = (state_op){ .kind = STATE_OP_DISTINCT_ADD, .key = SK_LIT("ip:9.9.9.9"), .member = SK_LIT("alice"),
+			     .window_ms = 60000 };
+	ops[3] = (state_op){ .kind = STATE_OP_DISTINCT_ADD, .key = SK_LIT("user:alice"), .member = SK_LIT("9.9.9.9"),
+			     .window_ms = 60000 };
+	ops[4] = (state_op){ .kind = STATE_OP_DISTINCT_ADD, .key = SK_LIT("ip:9.9.9.9"), .member = SK_LIT(""),
+			     .window_ms = 60000 };
+	ops[5] = (state_op){ .kind = STATE_OP_DISTINCT_ADD, .key = SK_LIT("ip:9.9.9.9"), .member = SK_LIT("bob"),
+			     .window_ms = 60000 };
+	CHECK_INT(state_batch(s, ops, 6, 1002), STATE_OK);
+	CHECK_INT(ops[0].rc, STATE_OK);
+	CHECK_INT(ops[1].count, 3);
+	CHECK_INT(ops[2].rc, STATE_OK);
+	CHECK_INT(ops[2].count, 1);
+	CHECK_INT(ops[3].count, 1);
+	CHECK_INT(ops[4].rc, STATE_EINVAL);
+	CHECK_INT(ops[5].rc, STATE_OK);
+	CHECK_INT(ops[5].count, 2);
 	state_stats st;
 	state_get_stats(s, &st);
-	CHECK_INT(st.ops, 1 + 6 + 3);
+	CHECK_INT(st.ops, 1 + 6 + 3 + 6);
 	CHECK_INT(state_health(s), STATE_OK);
 	state_free(s);
 }
@@ -482,6 +741,40 @@ static void test_fallback(void)
 	CHECK(state_fallback_new(NULL, mem(16), NULL, NULL) == NULL);
 }
 
+/* Distinct sets through the wrapper: from the primary while it answers,
+ * from local (its own, fresh sets) while it is down, then the primary's
+ * again. */
+static void test_fallback_distinct(void)
+{
+	struct fake *f = calloc(1, sizeof(*f));
+	f->base.ops = &fake_ops;
+	f->inner = mem(64);
+	state *s = state_fallback_new(&f->base, mem(64), NULL, NULL);
+	CHECK(s != NULL);
+	CHECK_INT(dadd(s, "ip:1.2.3.4", "alice", 60000, 0), 1);
+	CHECK_INT(dadd(s, "ip:1.2.3.4", "bob", 60000, 1), 2);
+	f->down = 1;
+	int calls = f->calls;
+	CHECK_INT(dadd(s, "ip:1.2.3.4", "carol", 60000, 2), 1);
+	CHECK_INT(dadd(s, "ip:1.2.3.4", "alice", 60000, 3), 2);
+	CHECK_INT(dadd(s, "ip:1.2.3.4", "alice", 60000, 4), 2);
+	CHECK_INT(f->calls - calls, 3); /* the primary was asked each time */
+	uint64_t c = 9;
+	CHECK_INT(state_distinct_add(s, SK_LIT("ip:1.2.3.4"), SK_LIT(""), 60000, 5, &c), STATE_EINVAL);
+	CHECK_INT(c, 0);
+	state_stats st;
+	state_get_stats(s, &st);
+	CHECK(st.degraded);
+	CHECK_INT(st.fallback_ops, 4);
+	f->down = 0;
+	/* the primary never saw carol */
+	CHECK_INT(dadd(s, "ip:1.2.3.4", "alice", 60000, 6), 2);
+	CHECK_INT(dadd(s, "ip:1.2.3.4", "carol", 60000, 7), 3);
+	state_get_stats(s, &st);
+	CHECK(!st.degraded);
+	state_free(s);
+}
+
 static void test_strerror(void)
 {
 	CHECK(strcmp(state_strerror(STATE_EUNAVAILABLE), "state backend unavailable") == 0);
@@ -501,9 +794,17 @@ int main(void)
 	RUN(test_ban_list);
 	RUN(test_odd_keys);
 	RUN(test_eviction);
+	RUN(test_distinct_estimate);
+	RUN(test_distinct_small);
+	RUN(test_distinct_accuracy);
+	RUN(test_distinct_window);
+	RUN(test_distinct_namespaces);
+	RUN(test_distinct_args);
+	RUN(test_distinct_eviction);
 	RUN(test_batch);
 	RUN(test_threads);
 	RUN(test_fallback);
+	RUN(test_fallback_distinct);
 	RUN(test_strerror);
 	return harness_done("state");
 }
