@@ -62,7 +62,8 @@ typedef struct login_endpoint {
 	int fail_status;           /* a response with this status is a failure; 0 = not used */
 	char fail_location[LOGIN_MARKER_MAX]; /* a redirect whose Location contains this is a failure */
 	char fail_body[LOGIN_MARKER_MAX];     /* a response body containing this is a failure */
-	char success_cookie[64];   /* a response that does not set this cookie is a failure */
+	char success_cookie[64];   /* a response that does not set this cookie is a failure
+				    * (deleting it, with an empty value or Max-Age=0, is not setting it) */
 } login_endpoint;
 
 typedef struct login_policy {
@@ -182,7 +183,8 @@ typedef enum login_outcome {
 	LOGIN_OUTCOME_FAILURE,
 } login_outcome;
 
-/* Judge the response head. *need_body is set when only the body can tell
+/* Judge the response head. A 4xx that none of the endpoint's signs calls
+ * a failure is one all the same: it logs nobody in. *need_body is set when only the body can tell
  * (fail_body configured and nothing in the head said failure); then feed
  * the body to a login_marker and call login_outcome_body at its end. */
 login_outcome login_outcome_head(const login_endpoint *ep, int status, const http_header *hdrs, size_t n,

@@ -64,7 +64,10 @@ bool login_username(const http_view *v, const login_endpoint *ep, sk_slice *out)
 
 size_t login_normalise_user(sk_slice in, char out[LOGIN_USER_MAX])
 {
-	size_t o = 0;
+	/* Leading spaces are dropped before they take room in out (300 spaces
+	 * and "alice" is still alice, not an empty name); `end` is the length
+	 * up to the last byte that is not a space, so trailing ones go too. */
+	size_t o = 0, end = 0;
 	for (size_t i = 0; i < in.len && o < LOGIN_USER_MAX;) {
 		unsigned char c = (unsigned char)in.p[i];
 		/* Full-width ASCII U+FF01..U+FF5E is EF BC 81..EF BD 9E in UTF-8;
@@ -89,23 +92,21 @@ size_t login_normalise_user(sk_slice in, char out[LOGIN_USER_MAX])
 			goto ascii;
 		}
 		i++;
-	ascii:
+	ascii:;
+		bool space = c == ' ' || c == '\t';
+		if (space && o == 0)
+			continue;
 		if (c >= 'A' && c <= 'Z')
 			c = (unsigned char)(c - 'A' + 'a');
-		/* Control bytes (NUL, CR, LF) stop here: keys and logs stay text. */
+		/* Control bytes (NUL, CR, LF, an inner tab) stop here: keys and
+		 * logs stay text. */
 		if (c < 0x20 || c == 0x7f)
 			c = '?';
 		out[o++] = (char)c;
+		if (!space)
+			end = o;
 	}
-	/* Trim spaces and tabs (after folding, so ideographic ones go too). */
-	size_t s = 0;
-	while (s < o && (out[s] == ' ' || out[s] == '\t'))
-		s++;
-	while (o > s && (out[o - 1] == ' ' || out[o - 1] == '\t'))
-		o--;
-	if (s)
-		memmove(out, out + s, o - s);
-	return o - s;
+	return end;
 }
 
 /* ---- the check ---- */
@@ -217,7 +218,8 @@ static void add_ban(login_decision *d, sk_slice key, uint32_t ttl, const char *r
 static uint32_t backoff(const login_policy *p, uint64_t excess)
 {
 	uint64_t d = p->delay_base_ms;
-	for (uint64_t i = 1; i < excess && d < p->delay_max_ms; i++)
+	/* d == 0 would never reach delay_max: stop rather than count to excess. */
+	for (uint64_t i = 1; i < excess && d && d < p->delay_max_ms; i++)
 		d *= 2;
 	return (uint32_t)(d < p->delay_max_ms ? d : p->delay_max_ms);
 }
@@ -243,9 +245,13 @@ void login_decide(const login_attempt *la, const login_policy *p, login_decision
 	d->percent_minute = att_min ? (unsigned)(fail_min * 100 / att_min) : 0;
 	uint64_t att_prev = att_hour > att_min ? att_hour - att_min : 0;
 	uint64_t fail_prev = fail_hour > fail_min ? fail_hour - fail_min : 0;
+	/* The two windows are estimated apart (state.h): never more failures
+	 * than attempts, so the baseline stays a percentage. */
+	if (fail_prev > att_prev)
+		fail_prev = att_prev;
 	d->baseline_percent = att_prev >= BASELINE_MIN_ATTEMPTS ? (unsigned)(fail_prev * 100 / att_prev)
 								  : BASELINE_DEFAULT_PERCENT;
-	unsigned need = d->baseline_percent * p->wave_factor;
+	uint64_t need = (uint64_t)d->baseline_percent * p->wave_factor;
 	if (need < p->wave_percent)
 		need = p->wave_percent;
 	if (need > WAVE_PERCENT_CAP)
@@ -342,15 +348,32 @@ static bool contains(sk_slice hay, const char *needle)
 	return n && hay.len >= n && memmem(hay.p, hay.len, needle, n) != NULL;
 }
 
-/* Does a Set-Cookie field set `name` (to a non-empty value)? */
+/* Does a Set-Cookie field set `name` to a session? Not when it deletes
+ * the cookie: an empty value ("name=", name=""), or Max-Age zero or
+ * negative ("name=deleted; Max-Age=0", as PHP clears a session). */
 static bool sets_cookie(sk_slice v, const char *name)
 {
 	size_t n = strlen(name);
 	sk_slice t = sk_slice_trim_ows(v);
 	if (t.len <= n || memcmp(t.p, name, n) != 0 || t.p[n] != '=')
 		return false;
-	/* "name=; Max-Age=0" deletes the cookie: not a session. */
-	return t.len > n + 1 && t.p[n + 1] != ';';
+	const char *semi = memchr(t.p + n + 1, ';', t.len - n - 1);
+	size_t vend = semi ? (size_t)(semi - t.p) : t.len;
+	sk_slice val = sk_slice_trim_ows(sk_slice_make(t.p + n + 1, vend - n - 1));
+	if (val.len == 0 || sk_slice_eq(val, SK_LIT("\"\"")))
+		return false;
+	while (semi) {
+		const char *a = semi + 1;
+		semi = memchr(a, ';', (size_t)(t.p + t.len - a));
+		sk_slice attr = sk_slice_trim_ows(sk_slice_make(a, (size_t)((semi ? semi : t.p + t.len) - a)));
+		if (!sk_slice_prefix_ci(attr, SK_LIT("max-age=")))
+			continue;
+		sk_slice age = sk_slice_trim_ows(sk_slice_make(attr.p + 8, attr.len - 8));
+		unsigned long long secs;
+		if ((age.len && age.p[0] == '-') || (sk_slice_to_u64(age, ~0ull, &secs) && secs == 0))
+			return false;
+	}
+	return true;
 }
 
 login_outcome login_outcome_head(const login_endpoint *ep, int status, const http_header *hdrs, size_t n,
@@ -375,6 +398,11 @@ login_outcome login_outcome_head(const login_endpoint *ep, int status, const htt
 		if (!set)
 			return LOGIN_OUTCOME_FAILURE;
 	}
+	/* A 4xx logs nobody in (a refused CSRF token, a malformed form, the
+	 * application's own throttle): counting it as a success would make
+	 * its source known for the account and exempt it from the lock. */
+	if (status >= 400)
+		return LOGIN_OUTCOME_FAILURE;
 	if (ep->fail_body[0]) {
 		*need_body = true;
 		return LOGIN_OUTCOME_UNKNOWN;
@@ -393,7 +421,7 @@ void login_marker_init(login_marker *m, const char *needle)
 
 void login_marker_feed(login_marker *m, const char *p, size_t n)
 {
-	if (m->found || !m->nlen || m->scanned >= LOGIN_BODY_SCAN_MAX)
+	if (m->found || !m->nlen || !n || m->scanned >= LOGIN_BODY_SCAN_MAX)
 		return;
 	if (n > LOGIN_BODY_SCAN_MAX - m->scanned)
 		n = (size_t)(LOGIN_BODY_SCAN_MAX - m->scanned);
