@@ -73,6 +73,8 @@ typedef enum conf_type {
 	CT_EXCEPTIONS, /* engine_exception array of {detector, path, param} */
 	CT_PATHS,      /* sk_path_mode array of {prefix, mode} */
 	CT_SINKS,      /* sk_sink array: one sink or a list */
+	CT_COUNTRIES,  /* sk_country array: ISO 3166-1 alpha-2 codes */
+	CT_ACCESS_PATHS, /* access_spec array of {prefix, allow, deny, countries_allow, countries_deny} */
 } conf_type;
 
 typedef struct conf_directive {
