@@ -17,6 +17,7 @@
 
 #include "../cli/cli.h"
 #include "../sys/file.h"
+#include "../sys/geoip.h"
 #include "events.h"
 #include "proxy.h"
 #include "settings.h"
@@ -31,7 +32,8 @@ static void shared_free(proxy_shared *sh)
 {
 	engine_free(sh->eng);
 	ruleset_free(sh->rules);
-	free(sh->set.exceptions);
+	geoip_close(sh->geoip);
+	settings_free(&sh->set);
 	free(sh);
 }
 
@@ -90,6 +92,20 @@ static proxy_shared *shared_build(const proxy_settings *set, char *errbuf, size_
 		free(sh);
 		snprintf(errbuf, errlen, "out of memory");
 		return NULL;
+	}
+	/* The database is read here: at start before privileges are dropped,
+	 * on reload as the unprivileged user. A bad file refuses the build,
+	 * so a reload keeps the running database. */
+	if (set->geoip_db[0]) {
+		char msg[400];
+		sh->geoip = geoip_open(set->geoip_db, msg, sizeof(msg));
+		if (!sh->geoip) {
+			snprintf(errbuf, errlen, "access.geoip_db: %s", msg);
+			engine_free(sh->eng);
+			ruleset_free(sh->rules);
+			free(sh);
+			return NULL;
+		}
 	}
 	return sh;
 }
@@ -252,7 +268,7 @@ int cmd_proxy(int argc, char **argv)
 	}
 	proxy_shared *sh = shared_build(&set, err, sizeof(err));
 	if (!sh) {
-		free(set.exceptions);
+		settings_free(&set);
 		fprintf(stderr, "sekisho proxy: %s\n", err);
 		return 2;
 	}
@@ -353,6 +369,11 @@ int cmd_proxy(int argc, char **argv)
 		listening, set.upstream.text, nworkers,
 		set.mode == MODE_BLOCK ? "block" : set.mode == MODE_MONITOR ? "monitor" : "off", set.paranoia,
 		set.admin_enabled ? ", admin on " : "", set.admin_enabled ? set.admin.text : "");
+	if (sh->geoip) {
+		char what[256];
+		geoip_describe(sh->geoip, what, sizeof(what));
+		fprintf(stderr, "sekisho proxy: access.geoip_db %s: %s\n", set.geoip_db, what);
+	}
 	audit_event(&px.workers[0], "start", "info", "{}");
 
 	for (;;) {
@@ -368,7 +389,7 @@ int cmd_proxy(int argc, char **argv)
 			else
 				ns.exceptions = NULL;
 			if (!nsh) {
-				free(ns.exceptions);
+				settings_free(&ns);
 				sk_buf details;
 				buf_init(&details, 4096);
 				buf_puts(&details, "{\"error\":");

@@ -3,13 +3,16 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <maxminddb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 struct geoip {
 	MMDB_s db;
@@ -19,6 +22,9 @@ struct geoip {
  * thousand (one per country and registered-country pair); past the cap the
  * rest are left to lookups, which treat a bad record as unknown. */
 #define GEOIP_CHECK_RECORDS 65536
+/* Largest database file accepted: a City database is about 70 MB, a
+ * Country one under 10 MB. */
+#define GEOIP_MAX_BYTES (1024u * 1024 * 1024)
 
 typedef struct seen_set {
 	uint32_t *slot; /* offset + 1; 0 = empty */
@@ -72,6 +78,59 @@ static int check_db(MMDB_s *db, char *where, size_t wlen)
 	return rc;
 }
 
+/* A private copy of the file in anonymous memory (a memfd), so the mapping
+ * cannot change or shrink under the proxy when the file is rewritten in
+ * place (a mapping past a truncated end faults with SIGBUS), and what was
+ * checked at open is what is used. Returns the memfd, -1 with a message
+ * (the file cannot be read), or -2 (no memfd here: map the file itself). */
+static int private_copy(const char *path, char *errbuf, size_t errlen)
+{
+	int in = open(path, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		snprintf(errbuf, errlen, "'%s': %s", path, strerror(errno));
+		return -1;
+	}
+	int out = memfd_create("sekisho-geoip", MFD_CLOEXEC);
+	if (out < 0) {
+		close(in);
+		return -2;
+	}
+	char buf[65536];
+	size_t total = 0;
+	for (;;) {
+		ssize_t r = read(in, buf, sizeof(buf));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(errbuf, errlen, "'%s': %s", path, strerror(errno));
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		total += (size_t)r;
+		if (total > GEOIP_MAX_BYTES) {
+			snprintf(errbuf, errlen, "'%s': larger than %u bytes", path, GEOIP_MAX_BYTES);
+			goto fail;
+		}
+		for (ssize_t off = 0; off < r;) {
+			ssize_t w = write(out, buf + off, (size_t)(r - off));
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				snprintf(errbuf, errlen, "'%s': copying into memory: %s", path, strerror(errno));
+				goto fail;
+			}
+			off += w;
+		}
+	}
+	close(in);
+	return out;
+fail:
+	close(in);
+	close(out);
+	return -1;
+}
+
 geoip *geoip_open(const char *path, char *errbuf, size_t errlen)
 {
 	geoip *g = calloc(1, sizeof(*g));
@@ -79,7 +138,22 @@ geoip *geoip_open(const char *path, char *errbuf, size_t errlen)
 		snprintf(errbuf, errlen, "'%s': out of memory", path);
 		return NULL;
 	}
-	int rc = MMDB_open(path, MMDB_MODE_MMAP, &g->db);
+	int mfd = private_copy(path, errbuf, errlen);
+	if (mfd == -1) {
+		free(g);
+		return NULL;
+	}
+	int rc = MMDB_FILE_OPEN_ERROR;
+	if (mfd >= 0) {
+		/* libmaxminddb opens by name; the process may always open its
+		 * own descriptors through /proc, also after dropping privileges. */
+		char self[64];
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", mfd);
+		rc = MMDB_open(self, MMDB_MODE_MMAP, &g->db);
+		close(mfd);
+	}
+	if (rc == MMDB_FILE_OPEN_ERROR) /* no memfd or no /proc: map the file itself */
+		rc = MMDB_open(path, MMDB_MODE_MMAP, &g->db);
 	if (rc != MMDB_SUCCESS) {
 		/* For a file that cannot be opened, errno says more than "Error
 		 * opening the specified MaxMind DB file". */
