@@ -6,7 +6,9 @@
  * blocks sorted by start (outer before inner) with a stack of open blocks
  * cuts the space into at most 2n-1 ranges, each covered by exactly one
  * innermost block; a lookup is a binary search over the ranges and answers
- * with that block.
+ * with that block. The part of the ranges inside ::ffff:0:0/96 is kept
+ * again as 32-bit keys, so the common IPv4 lookup searches a compact array
+ * (a 5,000-entry list: 40 KB of keys instead of 160 KB).
  */
 #include "sekisho/access.h"
 
@@ -84,18 +86,35 @@ typedef struct range {
 } range;
 
 typedef struct cidr_table {
-	range *r;
+	range *r;        /* sorted by lo, disjoint */
+	u128 *lo;        /* r[i].lo: the search keys, apart from the rest */
 	size_t n;
-	sk_cidr *cidrs; /* sorted, duplicates removed, host bits cleared */
+	uint32_t *lo4, *hi4, *idx4; /* the ranges clipped to ::ffff:0:0/96, as IPv4 */
+	size_t n4;
+	sk_cidr *cidrs;  /* sorted, duplicates removed, host bits cleared */
 	size_t ncidrs;
 } cidr_table;
 
+#define V4_LO ((u128)0xffff << 32)
+#define V4_HI (V4_LO | 0xffffffffu)
+
+/* An address as the tables search it. */
+typedef struct addr_key {
+	u128 v;
+	uint32_t v4;  /* low 32 bits, valid when mapped */
+	bool mapped;  /* inside ::ffff:0:0/96 */
+} addr_key;
+
 static u128 addr_u128(const sk_addr *a)
 {
-	u128 v = 0;
-	for (int i = 0; i < 16; i++)
-		v = v << 8 | a->b[i];
-	return v;
+	uint64_t hi, lo;
+	memcpy(&hi, a->b, 8);
+	memcpy(&lo, a->b + 8, 8);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	hi = __builtin_bswap64(hi);
+	lo = __builtin_bswap64(lo);
+#endif
+	return (u128)hi << 64 | lo;
 }
 
 static u128 cidr_mask(unsigned bits)
@@ -188,29 +207,66 @@ static bool table_build(cidr_table *t, const sk_cidr *in, size_t n)
 		cursor = hi + 1;
 		depth--;
 	}
+
+	/* The search keys, and the IPv4 view. */
+	t->lo = malloc(t->n * sizeof(*t->lo));
+	t->lo4 = malloc(t->n * sizeof(*t->lo4));
+	t->hi4 = malloc(t->n * sizeof(*t->hi4));
+	t->idx4 = malloc(t->n * sizeof(*t->idx4));
+	if (!t->lo || !t->lo4 || !t->hi4 || !t->idx4)
+		return false;
+	for (size_t i = 0; i < t->n; i++) {
+		const range *r = &t->r[i];
+		t->lo[i] = r->lo;
+		if (r->hi < V4_LO || r->lo > V4_HI)
+			continue;
+		t->lo4[t->n4] = (uint32_t)((r->lo > V4_LO ? r->lo : V4_LO) - V4_LO);
+		t->hi4[t->n4] = (uint32_t)((r->hi < V4_HI ? r->hi : V4_HI) - V4_LO);
+		t->idx4[t->n4++] = r->idx;
+	}
 	return true;
 }
 
 static void table_free(cidr_table *t)
 {
 	free(t->r);
+	free(t->lo);
+	free(t->lo4);
+	free(t->hi4);
+	free(t->idx4);
 	free(t->cidrs);
 }
 
-/* The innermost block containing `a`, or NULL. */
-static const sk_cidr *table_find(const cidr_table *t, u128 a)
+/* The innermost block containing `a`, or NULL. Each search counts the keys
+ * <= a (the answer is the range before that point); the halving loop has
+ * no data-dependent branch but the compare, which compilers turn into a
+ * conditional move. */
+static const sk_cidr *table_find(const cidr_table *t, const addr_key *a)
 {
-	size_t lo = 0, hi = t->n; /* the answer is the last range with r.lo <= a */
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (t->r[mid].lo <= a)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (a->mapped) {
+		const uint32_t *k = t->lo4;
+		size_t base = 0, len = t->n4;
+		while (len > 1) {
+			size_t half = len / 2;
+			base = k[base + half - 1] <= a->v4 ? base + half : base;
+			len -= half;
+		}
+		size_t i = base + (len == 1 && k[base] <= a->v4); /* keys <= a */
+		if (i == 0 || a->v4 > t->hi4[i - 1])
+			return NULL;
+		return &t->cidrs[t->idx4[i - 1]];
 	}
-	if (lo == 0 || a > t->r[lo - 1].hi)
+	const u128 *k = t->lo;
+	size_t base = 0, len = t->n;
+	while (len > 1) {
+		size_t half = len / 2;
+		base = k[base + half - 1] <= a->v ? base + half : base;
+		len -= half;
+	}
+	size_t i = base + (len == 1 && k[base] <= a->v);
+	if (i == 0 || a->v > t->r[i - 1].hi)
 		return NULL;
-	return &t->cidrs[t->r[lo - 1].idx];
+	return &t->cidrs[t->r[i - 1].idx];
 }
 
 /* ---- rules ---- */
@@ -345,16 +401,17 @@ bool access_uses_countries(const access_rules *r)
 }
 
 /* One rule, in the order of the header's precedence list. */
-static bool rule_admits(const rule *r, u128 a, sk_country country, bool unknown_deny, access_result *res)
+static bool rule_admits(const rule *r, const addr_key *a, sk_country country, bool unknown_deny,
+			access_result *res)
 {
-	const sk_cidr *hit = table_find(&r->deny, a);
+	const sk_cidr *hit = r->deny.n ? table_find(&r->deny, a) : NULL;
 	if (hit) {
 		res->reason = ACCESS_DENY_ADDRESS;
 		res->has_cidr = true;
 		res->cidr = *hit;
 		return false;
 	}
-	hit = table_find(&r->allow, a);
+	hit = r->allow.n ? table_find(&r->allow, a) : NULL;
 	if (hit) {
 		res->has_cidr = true;
 		res->cidr = *hit;
@@ -397,8 +454,10 @@ bool access_check(const access_rules *r, const sk_addr *a, sk_slice path, sk_cou
 	res->country = country;
 	if (access_empty(r))
 		return true;
-	u128 v = addr_u128(a);
-	if (!rule_admits(&r->global, v, country, r->unknown_deny, res))
+	addr_key k = { .v = addr_u128(a) };
+	k.mapped = k.v >= V4_LO && k.v <= V4_HI;
+	k.v4 = (uint32_t)k.v;
+	if (!rule_admits(&r->global, &k, country, r->unknown_deny, res))
 		return false;
 	if (!path.p)
 		return true;
@@ -410,7 +469,7 @@ bool access_check(const access_rules *r, const sk_addr *a, sk_slice path, sk_cou
 		memset(res, 0, sizeof(*res));
 		res->country = country;
 		res->prefix = p->prefix ? p->prefix : "";
-		return rule_admits(p, v, country, r->unknown_deny, res);
+		return rule_admits(p, &k, country, r->unknown_deny, res);
 	}
 	return true;
 }
