@@ -448,7 +448,7 @@ static bool prefix_match(const rule *r, sk_slice path)
 bool access_check(const access_rules *r, const sk_addr *a, sk_slice path, sk_country country,
 		  access_result *out)
 {
-	access_result tmp;
+	access_result tmp = { .reason = ACCESS_ADMITTED };
 	access_result *res = out ? out : &tmp;
 	memset(res, 0, sizeof(*res));
 	res->country = country;
