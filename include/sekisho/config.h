@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sekisho/access.h"
 #include "sekisho/addr.h"
 #include "sekisho/engine.h"
 #include "sekisho/limits.h"
@@ -67,6 +68,8 @@ typedef struct sk_path_mode {
 	const char *prefix; /* starts with '/' */
 	sk_mode mode;
 } sk_path_mode;
+
+enum { SK_UNKNOWN_ALLOW = 0, SK_UNKNOWN_DENY = 1 };
 
 typedef enum sk_body_policy {
 	SK_BODY_REJECT = 0, /* 413 when the body is larger than limits.max_body_inspect */
@@ -137,6 +140,17 @@ typedef struct sk_config {
 
 	const sk_cidr *trusted_proxies;
 	size_t ntrusted_proxies;
+
+	/* Who may connect (include/sekisho/access.h says the precedence). */
+	struct {
+		access_spec global;        /* allow, deny, countries_allow, countries_deny; prefix NULL */
+		const access_spec *paths;  /* in file order; access_compile sorts them */
+		size_t npaths;
+		const char *geoip_db;      /* .mmdb path; "" = none (then no country list may be set) */
+		int unknown_country;       /* SK_UNKNOWN_ALLOW or SK_UNKNOWN_DENY */
+		int status;                /* 400..599 */
+		bool at_accept;            /* close globally denied peers at accept */
+	} access;
 
 	struct { /* NULL = disabled (false in the file) */
 		const char *hsts; /* only sent on TLS connections */

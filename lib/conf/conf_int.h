@@ -76,6 +76,8 @@ typedef enum conf_type {
 	CT_LOGINS,     /* login_endpoint array of {path, method, username, fail_*, success_cookie} */
 	CT_PREFIXES,   /* const char * array of path prefixes: one or a list */
 	CT_PWFIELDS,   /* sk_pw_endpoint array of {path, field} */
+	CT_COUNTRIES,  /* sk_country array: ISO 3166-1 alpha-2 codes */
+	CT_ACCESS_PATHS, /* access_spec array of {prefix, allow, deny, countries_allow, countries_deny} */
 } conf_type;
 
 typedef struct conf_directive {

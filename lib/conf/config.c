@@ -159,9 +159,10 @@ static bool parse_number(cctx *x, const conf_directive *d, const cnode *n, unsig
 
 /* ---- list helpers ---- */
 
-/* Lists: a sequence, or (for convenience) one scalar, or nothing (empty). */
-static bool list_items(cctx *x, const conf_directive *d, const cnode *n, bool scalar_ok, const cnode **first,
-		       size_t *count)
+/* Lists: a sequence, or (for convenience) one scalar, or nothing (empty).
+ * `path` names the list in messages; `max` bounds its entries. */
+static bool list_items_at(cctx *x, const char *path, long long max, const cnode *n, bool scalar_ok,
+			  const cnode **first, size_t *count)
 {
 	if (cnode_is_null(n)) {
 		*first = NULL;
@@ -174,12 +175,18 @@ static bool list_items(cctx *x, const conf_directive *d, const cnode *n, bool sc
 		return true;
 	}
 	if (n->kind != CN_SEQ)
-		return fail(x, n, "%s: expected a list, got %s", d->path, kind_name(n));
-	if (n->nchild > (size_t)d->max)
-		return fail(x, n, "%s: more than %lld entries", d->path, d->max);
+		return fail(x, n, "%s: expected a list, got %s", path, kind_name(n));
+	if (n->nchild > (size_t)max)
+		return fail(x, n, "%s: more than %lld entries", path, max);
 	*first = n->child;
 	*count = n->nchild;
 	return true;
+}
+
+static bool list_items(cctx *x, const conf_directive *d, const cnode *n, bool scalar_ok, const cnode **first,
+		       size_t *count)
+{
+	return list_items_at(x, d->path, d->max, n, scalar_ok, first, count);
 }
 
 static void *list_alloc(cctx *x, const conf_directive *d, size_t count, size_t size)
@@ -196,6 +203,7 @@ static void *list_alloc(cctx *x, const conf_directive *d, size_t count, size_t s
 
 /* Entries of a list of mappings: each key from `names` at most once. */
 #define ITEM_MAX_FIELDS 12
+
 
 static bool item_fields(cctx *x, const conf_directive *d, const cnode *item, const char *const *names,
 			const cnode **vals)
@@ -294,22 +302,108 @@ static bool set_upstream(cctx *x, const conf_directive *d, const cnode *n)
 	return dup_str(x, d->path, n, CONF_MAX_STRING, &u->url);
 }
 
-static bool set_cidrs(cctx *x, const conf_directive *d, const cnode *n)
+/* A list of CIDRs under `path` (a key, or a field of a list entry). */
+static bool cidr_list(cctx *x, const char *path, long long max, const cnode *n, const sk_cidr **out,
+		      size_t *nout)
 {
 	char b[96];
 	const cnode *it;
 	size_t count;
-	if (!list_items(x, d, n, true, &it, &count))
+	if (!list_items_at(x, path, max, n, true, &it, &count))
 		return false;
-	sk_cidr *l = list_alloc(x, d, count, sizeof(*l));
+	sk_cidr *l = arena_calloc(x->mem, count ? count : 1, sizeof(*l));
 	if (!l)
 		return fail(x, n, "out of memory");
 	for (size_t i = 0; i < count; i++, it = it->next) {
-		if (!want_scalar(x, d, it, "a CIDR like \"10.0.0.0/8\""))
-			return false;
+		if (it->kind != CN_SCALAR || cnode_is_null(it))
+			return fail(x, it, "%s: expected a CIDR like \"10.0.0.0/8\", got %s", path, kind_name(it));
 		if (!cidr_parse(sk_slice_make(it->s, it->len), &l[i]))
 			return fail(x, it, "%s: \"%s\" is not an address or CIDR (\"10.0.0.0/8\", \"2001:db8::/32\")",
-				    d->path, show(b, it->s, it->len));
+				    path, show(b, it->s, it->len));
+	}
+	*out = l;
+	*nout = count;
+	return true;
+}
+
+static bool set_cidrs(cctx *x, const conf_directive *d, const cnode *n)
+{
+	char *base = (char *)x->c;
+	return cidr_list(x, d->path, d->max, n, (const sk_cidr **)(base + d->off), (size_t *)(base + d->off_n));
+}
+
+/* A list of ISO 3166-1 alpha-2 codes under `path`. */
+static bool country_list(cctx *x, const char *path, long long max, const cnode *n, const sk_country **out,
+			 size_t *nout)
+{
+	char b[96];
+	const cnode *it;
+	size_t count;
+	if (!list_items_at(x, path, max, n, true, &it, &count))
+		return false;
+	sk_country *l = arena_calloc(x->mem, count ? count : 1, sizeof(*l));
+	if (!l)
+		return fail(x, n, "out of memory");
+	for (size_t i = 0; i < count; i++, it = it->next) {
+		if (it->kind != CN_SCALAR || cnode_is_null(it))
+			return fail(x, it, "%s: expected a country code like JP, got %s", path, kind_name(it));
+		/* NO (Norway) is a YAML 1.1 boolean to some tools, not to this
+		 * parser: a plain NO stays the country. */
+		if (!country_parse(sk_slice_make(it->s, it->len), &l[i]))
+			return fail(x, it, "%s: \"%s\" is not an ISO 3166-1 alpha-2 country code (JP, US, DE, ...)",
+				    path, show(b, it->s, it->len));
+	}
+	*out = l;
+	*nout = count;
+	return true;
+}
+
+static bool set_countries(cctx *x, const conf_directive *d, const cnode *n)
+{
+	char *base = (char *)x->c;
+	return country_list(x, d->path, d->max, n, (const sk_country **)(base + d->off),
+			    (size_t *)(base + d->off_n));
+}
+
+/* Entries of access.paths: {prefix, allow, deny, countries_allow, countries_deny}. */
+static bool set_access_paths(cctx *x, const conf_directive *d, const cnode *n)
+{
+	static const char *const names[] = { "prefix", "allow", "deny", "countries_allow", "countries_deny", NULL };
+	const cnode *it, *v[5];
+	size_t count;
+	if (!list_items(x, d, n, false, &it, &count))
+		return false;
+	access_spec *l = list_alloc(x, d, count, sizeof(*l));
+	if (!l)
+		return fail(x, n, "out of memory");
+	for (size_t i = 0; i < count; i++, it = it->next) {
+		if (!item_fields(x, d, it, names, v))
+			return false;
+		if (!v[0])
+			return fail(x, it, "%s: each entry needs 'prefix' (a path prefix like /admin/)", d->path);
+		if (!dup_str(x, d->path, v[0], CONF_MAX_STRING, &l[i].prefix))
+			return false;
+		if (l[i].prefix[0] != '/')
+			return fail(x, v[0], "%s: 'prefix' is a path prefix and starts with '/'", d->path);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(l[i].prefix, l[j].prefix) == 0)
+				return fail(x, v[0], "%s: prefix %s is listed twice", d->path, l[i].prefix);
+		char sub[64];
+		snprintf(sub, sizeof(sub), "%s: allow", d->path);
+		if (v[1] && !cidr_list(x, sub, 10000, v[1], &l[i].allow, &l[i].nallow))
+			return false;
+		snprintf(sub, sizeof(sub), "%s: deny", d->path);
+		if (v[2] && !cidr_list(x, sub, 10000, v[2], &l[i].deny, &l[i].ndeny))
+			return false;
+		snprintf(sub, sizeof(sub), "%s: countries_allow", d->path);
+		if (v[3] && !country_list(x, sub, 300, v[3], &l[i].countries_allow, &l[i].ncountries_allow))
+			return false;
+		snprintf(sub, sizeof(sub), "%s: countries_deny", d->path);
+		if (v[4] && !country_list(x, sub, 300, v[4], &l[i].countries_deny, &l[i].ncountries_deny))
+			return false;
+		if (!v[1] && !v[2] && !v[3] && !v[4])
+			return fail(x, it, "%s: the entry for %s has no allow, deny, countries_allow or countries_deny",
+				    d->path, l[i].prefix);
 	}
 	return true;
 }
@@ -690,6 +784,10 @@ static bool set_value(cctx *x, const conf_directive *d, const cnode *n)
 		return set_prefixes(x, d, n);
 	case CT_PWFIELDS:
 		return set_pwfields(x, d, n);
+	case CT_COUNTRIES:
+		return set_countries(x, d, n);
+	case CT_ACCESS_PATHS:
+		return set_access_paths(x, d, n);
 	}
 	return false;
 }
@@ -864,6 +962,20 @@ static bool validate(cctx *x)
 		return fail(x, where(x, "tls.redirect_http"), "tls.redirect_http needs tls.listen (where would it redirect?)");
 	if (!check_listen_clash(x, "tls.listen", c->tls.listen, c->tls.nlisten, "listen", c->listen, c->nlisten))
 		return false;
+	if (!c->access.geoip_db[0]) {
+		/* Country lists without a database would silently never match. */
+		static const char *const keys[] = { "access.countries_allow", "access.countries_deny" };
+		size_t nc[] = { c->access.global.ncountries_allow, c->access.global.ncountries_deny };
+		for (size_t i = 0; i < 2; i++)
+			if (nc[i])
+				return fail(x, where(x, keys[i]), "%s needs access.geoip_db (a MaxMind country database, .mmdb)",
+					    keys[i]);
+		for (size_t i = 0; i < c->access.npaths; i++)
+			if (c->access.paths[i].ncountries_allow || c->access.paths[i].ncountries_deny)
+				return fail(x, where(x, "access.paths"),
+					    "access.paths: the entry for %s has country lists; they need access.geoip_db "
+					    "(a MaxMind country database, .mmdb)", c->access.paths[i].prefix);
+	}
 	if (c->admin.enabled) {
 		if (!check_listen_clash(x, "admin.listen", &c->admin.listen, 1, "listen", c->listen, c->nlisten) ||
 		    !check_listen_clash(x, "admin.listen", &c->admin.listen, 1, "tls.listen", c->tls.listen, c->tls.nlisten))
@@ -1002,6 +1114,8 @@ static const char *type_name(conf_type t)
 	case CT_SINKS: return "sink or list";
 	case CT_PREFIXES: return "path prefix or list";
 	case CT_PWFIELDS: return "list of {path, field}";
+	case CT_COUNTRIES: return "list of country codes";
+	case CT_ACCESS_PATHS: return "list of {prefix, allow, deny, countries_allow, countries_deny}";
 	}
 	return "?";
 }

@@ -19,6 +19,7 @@
 
 static const char *const modes[] = { "block", "monitor", NULL };
 static const char *const body_policies[] = { "reject", "pass", NULL };
+static const char *const unknown_choices[] = { "allow", "deny", NULL };
 
 const conf_directive conf_directives[] = {
 	{ "listen", CT_LISTENS, "0.0.0.0:8080", 0, 64, OFF(listen), OFF(nlisten), NULL,
@@ -90,6 +91,41 @@ const conf_directive conf_directives[] = {
 
 	{ "trusted_proxies", CT_CIDRS, "[]", 0, 1024, OFF(trusted_proxies), OFF(ntrusted_proxies), NULL,
 	  "CIDRs (\"10.0.0.0/8\", \"2001:db8::/32\") whose X-Forwarded-For / X-Real-IP are believed." },
+
+	{ "access", CT_SECTION, NULL, 0, 0, 0, 0, NULL,
+	  "Who may connect: address and country allow/deny lists, for the whole site and per path prefix. "
+	  "Within one rule: an address in deny is refused; else an address in allow is admitted; else a country "
+	  "in countries_deny is refused; else, when allow or countries_allow is not empty, only what they list "
+	  "(either one) is admitted. Addresses beat countries, deny beats allow. A request must pass the global "
+	  "rule and the longest matching access.paths rule. Denied requests get access.status and an "
+	  "access_denied event." },
+	{ "access.allow", CT_CIDRS, "[]", 0, 10000, OFF(access.global.allow), OFF(access.global.nallow), NULL,
+	  "CIDRs admitted. Not empty: only these (and countries_allow) reach the site." },
+	{ "access.deny", CT_CIDRS, "[]", 0, 10000, OFF(access.global.deny), OFF(access.global.ndeny), NULL,
+	  "CIDRs refused, even when allow or countries_allow lists them too." },
+	{ "access.countries_allow", CT_COUNTRIES, "[]", 0, 300, OFF(access.global.countries_allow),
+	  OFF(access.global.ncountries_allow), NULL,
+	  "ISO 3166-1 alpha-2 codes (JP, US) admitted. Not empty: only these countries (and allow). Needs "
+	  "access.geoip_db." },
+	{ "access.countries_deny", CT_COUNTRIES, "[]", 0, 300, OFF(access.global.countries_deny),
+	  OFF(access.global.ncountries_deny), NULL,
+	  "Country codes refused, unless the address is in allow. Needs access.geoip_db." },
+	{ "access.unknown_country", CT_ENUM, "allow", 0, 0, OFF(access.unknown_country), 0, unknown_choices,
+	  "An address the database does not know (private ranges, loopback): allow = it passes country lists; "
+	  "deny = it is refused wherever a country list applies (unless an allow CIDR lists it)." },
+	{ "access.geoip_db", CT_STRING, "\"\"", 0, 0, OFF(access.geoip_db), 0, NULL,
+	  "Path of a MaxMind-format country database (.mmdb: GeoLite2-Country, GeoIP2-Country, DB-IP); read at "
+	  "start and on SIGHUP (a bad file keeps the running one). \"\" = none." },
+	{ "access.status", CT_INT, "403", 400, 599, OFF(access.status), 0, NULL,
+	  "HTTP status of a denied request." },
+	{ "access.at_accept", CT_BOOL, "false", 0, 0, OFF(access.at_accept), 0, NULL,
+	  "Close connections the global rule refuses as soon as they are accepted, without an HTTP answer "
+	  "(cheaper under a flood). Ignored when trusted_proxies is set (the client is then known only from "
+	  "the request)." },
+	{ "access.paths", CT_ACCESS_PATHS, "[]", 0, 1000, OFF(access.paths), OFF(access.npaths), NULL,
+	  "List of {prefix: /admin/, allow: [CIDRs], deny: [CIDRs], countries_allow: [codes], countries_deny: "
+	  "[codes]}: a rule for paths under a prefix (the longest prefix wins; matched case-insensitively "
+	  "against the decoded, normalised path). It narrows the global rule, never widens it." },
 
 	{ "headers", CT_SECTION, NULL, 0, 0, 0, 0, NULL,
 	  "Security headers added to responses when the upstream did not set them; false disables one." },

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../sys/file.h"
+#include "../sys/geoip.h"
 #include "cli.h"
 #include "sekisho/buf.h"
 #include "sekisho/config.h"
@@ -23,7 +24,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: sekisho config check [FILE]   (default ./sekisho.yaml)\n"
 		   "       sekisho config doc            print the reference of every key (Markdown)\n\n"
 		   "check parses the configuration as the proxy would, requires an upstream and\n"
-		   "compiles the rules file named by detection.rules. It prints \"FILE: ok\" and a\n"
+		   "compiles the rules file named by detection.rules and opens the country database\n"
+		   "named by access.geoip_db. It prints \"FILE: ok\" and a\n"
 		   "summary, or the first error as FILE:LINE:COL: message.\n"
 		   "Relative paths in the config are relative to the working directory.\n\n"
 		   "Exit status: 0 valid, 2 invalid or unreadable.\n");
@@ -55,6 +57,20 @@ static int check_rules(const char *path, const sk_config *c, size_t *nrules)
 	return 0;
 }
 
+/* Open and check access.geoip_db as the proxy will. */
+static int check_geoip(const char *path, const sk_config *c, char *what, size_t wlen)
+{
+	char msg[512];
+	geoip *g = geoip_open(c->access.geoip_db, msg, sizeof(msg));
+	if (!g) {
+		fprintf(stderr, "%s: access.geoip_db: %s\n", path, msg);
+		return 2;
+	}
+	geoip_describe(g, what, wlen);
+	geoip_close(g);
+	return 0;
+}
+
 static int config_check(const char *path)
 {
 	char msg[512];
@@ -80,6 +96,9 @@ static int config_check(const char *path)
 	} else if (c->detection.rules[0]) {
 		rc = check_rules(path, c, &nrules);
 	}
+	char geo[256] = "none";
+	if (rc == 0 && c->access.geoip_db[0])
+		rc = check_geoip(path, c, geo, sizeof(geo));
 	if (rc == 0) {
 		printf("%s: ok\n", path);
 		printf("listen");
@@ -93,6 +112,12 @@ static int config_check(const char *path)
 			printf("%s (%zu)\n", c->detection.rules, nrules);
 		else
 			printf("none\n");
+		const access_spec *g = &c->access.global;
+		if (g->nallow || g->ndeny || g->ncountries_allow || g->ncountries_deny || c->access.npaths ||
+		    c->access.geoip_db[0])
+			printf("access: allow %zu, deny %zu, countries_allow %zu, countries_deny %zu, %zu path rules, "
+			       "geoip %s\n", g->nallow, g->ndeny, g->ncountries_allow, g->ncountries_deny, c->access.npaths,
+			       geo);
 	}
 	config_free(c);
 	return rc;

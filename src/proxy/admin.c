@@ -114,6 +114,7 @@ static void metrics(proxy *px, sk_buf *o)
 		buf_printf(o, "sekisho_block_matches_total{detector=\"%s\"} %llu\n", name,
 			   (unsigned long long)atomic_load(&st->blocks_by[i]));
 	}
+	access_metrics(px, o);
 	buf_puts(o, "# HELP sekisho_request_duration_seconds Time from the first request byte to the end of the "
 		    "response.\n# TYPE sekisho_request_duration_seconds histogram\n");
 	unsigned long long cum = 0;

@@ -155,3 +155,43 @@ void audit_event(worker *w, const char *kind, const char *severity, const char *
 		ev.details_json = sk_slice_make(details_json, strlen(details_json));
 	emit(w, &ev);
 }
+
+void audit_access(worker *w, conn *c, const char *addr_text, const access_result *res, const char *stage)
+{
+	if (!audit_budget(w))
+		return;
+	char rule[384], cc[3];
+	access_describe(res, rule, sizeof(rule));
+	country_format(res->country, cc);
+	sk_buf d;
+	buf_init(&d, 2048);
+	buf_puts(&d, "{\"rule\":");
+	buf_json_str(&d, sk_slice_make(rule, strlen(rule)));
+	buf_printf(&d, ",\"reason\":\"%s\",\"address\":", access_reason_name(res->reason));
+	buf_json_str(&d, sk_slice_make(addr_text, strlen(addr_text)));
+	if (res->country)
+		buf_printf(&d, ",\"country\":\"%s\"", cc);
+	else
+		buf_puts(&d, ",\"country\":null");
+	buf_printf(&d, ",\"stage\":\"%s\"", stage);
+	if (c)
+		buf_printf(&d, ",\"peer\":\"%s\",\"status\":%d", c->peer_text, c->status);
+	buf_puts(&d, "}");
+
+	sk_event ev;
+	memset(&ev, 0, sizeof(ev));
+	clock_gettime(CLOCK_REALTIME, &ev.time);
+	ev.part = "proxy";
+	ev.kind = "access_denied";
+	ev.severity = SK_SEV_MEDIUM;
+	ev.src = sk_slice_make(addr_text, strlen(addr_text));
+	if (c) {
+		ev.request_id = sk_slice_make(c->request_id, strlen(c->request_id));
+		ev.host = capped(c->req.host);
+		ev.method = capped(c->req.method);
+		ev.uri = capped(c->req.target);
+	}
+	ev.details_json = d.overflow ? SK_SLICE_NULL : sk_slice_make(d.p, d.len);
+	emit(w, &ev);
+	buf_free(&d);
+}

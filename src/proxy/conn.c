@@ -118,6 +118,11 @@ void conn_accept(worker *w, int lfd, bool tls)
 			close(fd);
 			continue;
 		}
+		if (!access_admit_peer(w, sh, &sa)) {
+			shared_release(sh);
+			close(fd);
+			continue;
+		}
 		conn *c = calloc(1, sizeof(*c));
 		if (c) {
 			c->in_cap = 16384;
@@ -529,6 +534,11 @@ static void process_input(conn *c)
 		c->head_len = (size_t)n;
 		snprintf(c->request_id, sizeof(c->request_id), "%s%08llx", c->w->id_prefix,
 			 (unsigned long long)++c->w->next_id);
+		if (s->access) {
+			resolve_client(c);
+			if (!access_admit(c))
+				return;
+		}
 		if (!c->ssl && s->redirect_http) {
 			respond_redirect_https(c);
 			return;

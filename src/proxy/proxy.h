@@ -28,6 +28,7 @@
 #include "../sys/ev.h"
 #include "../sys/net.h"
 #include "tls.h"
+#include "sekisho/access.h"
 #include "sekisho/addr.h"
 #include "sekisho/arena.h"
 #include "sekisho/buf.h"
@@ -122,6 +123,10 @@ typedef struct proxy_settings {
 	char pw_list[512];
 	int pw_status;
 	char pw_message[512];
+	access_rules *access;    /* compiled access rules, owned; NULL when none are set */
+	char geoip_db[512];      /* access.geoip_db; "" = none */
+	int access_status;
+	bool access_at_accept;
 } proxy_settings;
 
 /* Shared, immutable while in use; replaced on SIGHUP. */
@@ -131,6 +136,7 @@ typedef struct proxy_shared {
 	engine *eng;
 	struct gate_keys *gate;  /* gate.c: cookie and CSRF keys, NULL when the gate is off */
 	struct pwlist *pwlist;   /* password.c: the listed passwords, NULL when none */
+	struct geoip *geoip;  /* access.geoip_db, opened by shared_build; NULL = none */
 	atomic_int refs;
 } proxy_shared;
 
@@ -158,6 +164,7 @@ typedef struct proxy_stats {
 	/* TOTP gate and password policy (gate.c, password.c) */
 	atomic_ullong totp_success, totp_failure, totp_lockout;
 	atomic_ullong password_refused;
+	atomic_ullong access_denied[2][ACCESS_NREASONS]; /* [0] requests, [1] connections at accept */
 } proxy_stats;
 
 typedef struct worker {
@@ -336,9 +343,20 @@ void stats_latency(proxy_stats *st, uint64_t us);
 /* From worker 0's tick: close admin connections past their deadline. */
 void admin_tick(worker *w);
 
+/* access.c: the access rules. access_admit judges c->client and the
+ * request path once the head is parsed; false: refused, a response is on
+ * its way. access_admit_peer judges a new connection by the global rule
+ * when access.at_accept is on and no proxy is trusted; false: close it. */
+bool access_admit(conn *c);
+bool access_admit_peer(worker *w, const proxy_shared *sh, const struct sockaddr_storage *sa);
+void access_metrics(proxy *px, sk_buf *o);
+
 /* audit.c */
 void audit_request(conn *c, const char *kind);
 void audit_event(worker *w, const char *kind, const char *severity, const char *details_json);
+/* An access_denied event (under the same per-second budget as request
+ * events); c is NULL for a connection refused at accept. */
+void audit_access(worker *w, conn *c, const char *addr_text, const access_result *res, const char *stage);
 /* From the worker's tick: write the summary of suppressed events once their
  * second is over. */
 void audit_tick(worker *w);

@@ -17,6 +17,7 @@
 
 #include "../cli/cli.h"
 #include "../sys/file.h"
+#include "../sys/geoip.h"
 #include "events.h"
 #include "gate.h"
 #include "guard.h"
@@ -36,7 +37,8 @@ static void shared_free(proxy_shared *sh)
 	password_unload(sh);
 	engine_free(sh->eng);
 	ruleset_free(sh->rules);
-	free(sh->set.exceptions);
+	geoip_close(sh->geoip);
+	settings_free(&sh->set);
 	free(sh);
 }
 
@@ -96,11 +98,25 @@ static proxy_shared *shared_build(const proxy_settings *set, char *errbuf, size_
 		snprintf(errbuf, errlen, "out of memory");
 		return NULL;
 	}
-	/* The TOTP gate's keys and the password list come with the settings
-	 * (start and reload). shared_free takes the settings' exceptions
-	 * too, so hand them back first: the callers free them on failure. */
-	if (gate_load(sh, errbuf, errlen) != 0 || password_load(sh, errbuf, errlen) != 0) {
+	/* The geoip database, the TOTP gate's keys and the password list come
+	 * with the settings: read here, at start before privileges are dropped
+	 * and on reload as the unprivileged user. A bad file refuses the build,
+	 * so a reload keeps the running ones. The settings' own allocations stay
+	 * the caller's on failure: hand them back before shared_free. */
+	int rc = 0;
+	if (set->geoip_db[0]) {
+		char msg[400];
+		sh->geoip = geoip_open(set->geoip_db, msg, sizeof(msg));
+		if (!sh->geoip) {
+			snprintf(errbuf, errlen, "access.geoip_db: %s", msg);
+			rc = -1;
+		}
+	}
+	if (rc == 0 && (gate_load(sh, errbuf, errlen) != 0 || password_load(sh, errbuf, errlen) != 0))
+		rc = -1;
+	if (rc != 0) {
 		sh->set.exceptions = NULL;
+		sh->set.access = NULL;
 		shared_free(sh);
 		return NULL;
 	}
@@ -267,7 +283,7 @@ int cmd_proxy(int argc, char **argv)
 	}
 	proxy_shared *sh = shared_build(&set, err, sizeof(err));
 	if (!sh) {
-		free(set.exceptions);
+		settings_free(&set);
 		fprintf(stderr, "sekisho proxy: %s\n", err);
 		return 2;
 	}
@@ -388,6 +404,11 @@ int cmd_proxy(int argc, char **argv)
 		listening, set.upstream.text, nworkers,
 		set.mode == MODE_BLOCK ? "block" : set.mode == MODE_MONITOR ? "monitor" : "off", set.paranoia,
 		set.admin_enabled ? ", admin on " : "", set.admin_enabled ? set.admin.text : "");
+	if (sh->geoip) {
+		char what[256];
+		geoip_describe(sh->geoip, what, sizeof(what));
+		fprintf(stderr, "sekisho proxy: access.geoip_db %s: %s\n", set.geoip_db, what);
+	}
 	audit_event(&px.workers[0], "start", "info", "{}");
 
 	for (;;) {
@@ -403,7 +424,7 @@ int cmd_proxy(int argc, char **argv)
 			else
 				ns.exceptions = NULL;
 			if (!nsh) {
-				free(ns.exceptions);
+				settings_free(&ns);
 				sk_buf details;
 				buf_init(&details, 4096);
 				buf_puts(&details, "{\"error\":");

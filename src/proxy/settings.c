@@ -194,7 +194,28 @@ static int from_config(const sk_config *c, proxy_settings *s, char *errbuf, size
 					 "(paths 255 bytes, files 511, field 256, message 511)");
 		return -1;
 	}
+	s->access = access_compile(&c->access.global, c->access.paths, c->access.npaths,
+				   c->access.unknown_country == SK_UNKNOWN_DENY);
+	if (!s->access) {
+		snprintf(errbuf, errlen, "out of memory");
+		return -1;
+	}
+	if (access_empty(s->access)) {
+		access_free(s->access);
+		s->access = NULL;
+	}
+	snprintf(s->geoip_db, sizeof(s->geoip_db), "%s", c->access.geoip_db);
+	s->access_status = c->access.status;
+	s->access_at_accept = c->access.at_accept;
 	return 0;
+}
+
+void settings_free(proxy_settings *s)
+{
+	free(s->exceptions);
+	s->exceptions = NULL;
+	access_free(s->access);
+	s->access = NULL;
 }
 
 int settings_load(const char *config_path, const proxy_overrides *ov, proxy_settings *s, char *errbuf,
@@ -264,7 +285,6 @@ int settings_load(const char *config_path, const proxy_overrides *ov, proxy_sett
 	}
 	return 0;
 fail:
-	free(s->exceptions);
-	s->exceptions = NULL;
+	settings_free(s);
 	return -1;
 }

@@ -257,6 +257,55 @@ static void test_values(void)
 	}
 }
 
+/* access: global lists, per-path rules, country codes normalised. */
+static void test_access(void)
+{
+	sk_config *c = parse("access:\n  deny: [203.0.113.0/24, \"2001:db8::/32\"]\n  countries_deny: [cn]\n"
+			     "  geoip_db: /var/lib/GeoIP/GeoLite2-Country.mmdb\n  unknown_country: deny\n"
+			     "  status: 451\n  paths:\n    - {prefix: /admin/, allow: [10.0.0.0/8], countries_allow: [JP, us]}\n"
+			     "    - {prefix: /api/, deny: 10.66.0.0/16}\n");
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	CHECK_INT(c->access.global.ndeny, 2);
+	CHECK_INT(c->access.global.deny[0].bits, 96 + 24);
+	CHECK_INT(c->access.global.nallow, 0);
+	CHECK_INT(c->access.global.ncountries_deny, 1);
+	CHECK_INT(c->access.global.countries_deny[0], SK_COUNTRY('C', 'N'));
+	CHECK(strcmp(c->access.geoip_db, "/var/lib/GeoIP/GeoLite2-Country.mmdb") == 0);
+	CHECK_INT(c->access.unknown_country, SK_UNKNOWN_DENY);
+	CHECK_INT(c->access.status, 451);
+	CHECK(!c->access.at_accept);
+	CHECK_INT(c->access.npaths, 2);
+	CHECK(strcmp(c->access.paths[0].prefix, "/admin/") == 0);
+	CHECK_INT(c->access.paths[0].nallow, 1);
+	CHECK_INT(c->access.paths[0].ncountries_allow, 2);
+	CHECK_INT(c->access.paths[0].countries_allow[1], SK_COUNTRY('U', 'S'));
+	CHECK_INT(c->access.paths[0].ndeny, 0);
+	CHECK_INT(c->access.paths[1].ndeny, 1);
+	/* what the proxy does with it */
+	access_rules *r = access_compile(&c->access.global, c->access.paths, c->access.npaths,
+					 c->access.unknown_country == SK_UNKNOWN_DENY);
+	CHECK(r != NULL);
+	sk_addr a;
+	CHECK(addr_parse(SK_LIT("10.1.1.1"), &a));
+	CHECK(access_check(r, &a, SK_LIT("/admin/x"), SK_COUNTRY('D', 'E'), NULL));
+	CHECK(addr_parse(SK_LIT("10.66.1.1"), &a));
+	CHECK(!access_check(r, &a, SK_LIT("/api/x"), SK_COUNTRY('D', 'E'), NULL));
+	access_free(r);
+	config_free(c);
+	/* the defaults: nothing set */
+	c = config_default();
+	CHECK(c != NULL);
+	if (c) {
+		CHECK_INT(c->access.global.nallow + c->access.global.ndeny + c->access.npaths, 0);
+		CHECK_INT(c->access.status, 403);
+		CHECK_INT(c->access.unknown_country, SK_UNKNOWN_ALLOW);
+		CHECK(c->access.geoip_db[0] == '\0');
+		config_free(c);
+	}
+}
+
 /* tests/data/config/bad.txt: "EXPECTED <= YAML"; the error (without the
  * file name) must start with EXPECTED. */
 static void bad_line(const harness_line *l, void *ctx)
@@ -477,6 +526,7 @@ int main(void)
 	RUN(test_defaults);
 	RUN(test_empty);
 	RUN(test_full);
+	RUN(test_access);
 	RUN(test_values);
 	RUN(test_bounds);
 	RUN(test_example);
