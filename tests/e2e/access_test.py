@@ -80,7 +80,7 @@ class Proxy:
             time.sleep(0.02)
 
     def get(self, source, path="/healthz", **kw):
-        return request_from(source, self.port, "GET", path, **kw)
+        return request_from(self.port, source, "GET", path, **kw)
 
     def denied_events(self):
         time.sleep(0.3)  # the sink writes from its own thread

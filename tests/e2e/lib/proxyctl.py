@@ -909,20 +909,6 @@ def connect_from(port, source, host="127.0.0.1", timeout=DEFAULT_TIMEOUT):
     _check_host(host)
     if not source.startswith("127."):
         raise ProxyCtlError("refusing source %r: tests only use 127.0.0.0/8" % (source,))
-# ---------------------------------------------------------------- source addresses
-
-def _check_source(source):
-    import ipaddress
-    if ipaddress.ip_address(source) not in ipaddress.ip_network("127.0.0.0/8"):
-        raise ProxyCtlError("refusing source address %r: only 127.0.0.0/8" % (source,))
-
-
-def conn_from(source, port, host="127.0.0.1", timeout=DEFAULT_TIMEOUT):
-    """A Conn to host:port whose socket is bound to `source`, an address in
-    127.0.0.0/8 (Linux accepts any 127.x.y.z as a local address), so a test
-    can play clients from many networks."""
-    _check_host(host)
-    _check_source(source)
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
         s.settimeout(timeout)
@@ -987,16 +973,29 @@ def form_inputs(html):
         if "name" in attrs:
             out[attrs["name"]] = attrs.get("value", "")
     return out
+
+
+# ---------------------------------------------------------------- source addresses (access)
+
+def _check_source(source):
+    import ipaddress
+    if ipaddress.ip_address(source) not in ipaddress.ip_network("127.0.0.0/8"):
+        raise ProxyCtlError("refusing source address %r: only 127.0.0.0/8" % (source,))
+
+
+def conn_from(source, port, host="127.0.0.1", timeout=DEFAULT_TIMEOUT):
+    """A Conn to host:port whose socket is bound to `source`, an address in
+    127.0.0.0/8 (Linux accepts any 127.x.y.z as a local address), so a test
+    can play clients from many networks."""
+    _check_host(host)
+    _check_source(source)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.settimeout(timeout)
+        s.bind((source, 0))
+        s.connect((host, port))
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     except OSError:
         s.close()
         raise
     return Conn(sock=s, timeout=timeout)
-
-
-def request_from(source, port, method="GET", path="/", headers=None, body=None, host="127.0.0.1",
-                 timeout=DEFAULT_TIMEOUT):
-    """One request (Connection: close) from `source` (see conn_from);
-    returns the Response."""
-    with conn_from(source, port, timeout=timeout) as c:
-        c.send(build_request(method, path, headers, body, host=host, close=True))
-        return c.read_response(method)
