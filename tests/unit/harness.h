@@ -173,4 +173,45 @@ static inline int harness_each_line(const char *rel, void (*fn)(const harness_li
 	return count;
 }
 
+
+/* ---- linearity without a clock threshold ----
+ * A wall-clock limit in a unit test fails on a loaded machine or under
+ * sanitizers, and proves nothing on a fast one. Instead: the CPU time of
+ * `scan` over 1 MiB of a repeated pattern against its time over 128 KiB,
+ * in the same run. A linear scan costs 8 times as much, a quadratic one 64
+ * times; the bound, 20 times (plus 50 ms of timer granularity), leaves room
+ * for noise. Absolute speed is measured by bench/hostile, not here. */
+#include <time.h>
+
+typedef void harness_scan_fn(const char *buf, size_t n, void *ctx);
+
+static inline double harness_scan_seconds(harness_scan_fn *scan, const char *pattern, size_t n, void *ctx)
+{
+	size_t pl = strlen(pattern);
+	char *buf = malloc(n);
+	if (!buf || !pl) {
+		free(buf);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		buf[i] = pattern[i % pl];
+	clock_t t0 = clock();
+	scan(buf, n, ctx);
+	double s = (double)(clock() - t0) / CLOCKS_PER_SEC;
+	free(buf);
+	return s;
+}
+
+static inline void harness_linear(harness_scan_fn *scan, const char *pattern, void *ctx)
+{
+	double small = harness_scan_seconds(scan, pattern, (size_t)1 << 17, ctx);
+	double big = harness_scan_seconds(scan, pattern, (size_t)1 << 20, ctx);
+	int ok = small >= 0 && big >= 0 && big < 20 * small + 0.05;
+	if (!ok) {
+		harness_fail("superlinear on a repeated pattern", pattern, strlen(pattern));
+		fprintf(stderr, "    128 KiB %.3f s, 1 MiB %.3f s\n", small, big);
+	}
+	harness_count(ok);
+}
+
 #endif
