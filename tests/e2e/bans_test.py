@@ -206,7 +206,7 @@ def test_redis_shared_between_two_proxies():
     assert rc == 0, (rc, err)
     t0 = time.monotonic()
     while request_from(pb.port, "127.0.0.14", "GET", "/").status != 403:
-        assert time.monotonic() - t0 < 1.6, "B still serves the source after state.ban_cache"
+        assert time.monotonic() - t0 < 4.0, "B still serves the source after state.ban_cache"
         time.sleep(0.05)
     doc = json.loads(run_cli(["ban", "list", "--json", "-c", pb.cfg])[1])
     assert doc["backend"] == "redis" and any(b["key"] == "ip:127.0.0.14" and b["reason"] == "shared"
@@ -216,7 +216,7 @@ def test_redis_shared_between_two_proxies():
     assert run_cli(["ban", "del", "127.0.0.14", "-c", pa.cfg])[0] == 0
     t0 = time.monotonic()
     while request_from(pb.port, "127.0.0.14", "GET", "/").status != 200:
-        assert time.monotonic() - t0 < 1.6, "B still refuses after state.ban_cache once the ban was lifted on A"
+        assert time.monotonic() - t0 < 4.0, "B still refuses after state.ban_cache once the ban was lifted on A"
         time.sleep(0.05)
     assert request_from(pa.port, "127.0.0.14", "GET", "/").status == 200
     # the other way round: set on A, lifted through B, A (which set it and
@@ -226,7 +226,7 @@ def test_redis_shared_between_two_proxies():
     assert run_cli(["ban", "del", "127.0.0.15", "-c", pb.cfg])[0] == 0
     t0 = time.monotonic()
     while request_from(pa.port, "127.0.0.15", "GET", "/").status != 200:
-        assert time.monotonic() - t0 < 1.6, "A still refuses a ban lifted through B"
+        assert time.monotonic() - t0 < 4.0, "A still refuses a ban lifted through B"
         time.sleep(0.05)
     pa.stop()
     pb.stop()
