@@ -41,7 +41,11 @@ struct cmd_def {
 };
 
 /* Commands that matter after an injection point. Names are compared
- * ASCII case-insensitively after quote removal, basename and ".exe". */
+ * ASCII case-insensitively after quote removal, basename and ".exe".
+ * CMD_NAME_MAX is the longest name here (systeminfo, powershell,
+ * traceroute); cmd_lookup1 refuses longer words before the walk, so a
+ * longer name added to the table must raise it. */
+#define CMD_NAME_MAX 10
 static const struct cmd_def cmd_table[] = {
 	{ "id", C_STRONG | C_NOARG | C_RECON },
 	{ "whoami", C_STRONG | C_NOARG | C_RECON },
@@ -362,6 +366,12 @@ static const struct cmd_def *cmd_lookup1(const char *t, size_t n, unsigned wflag
 	if (len > 4 && eq_ci(t + n - 4, 4, ".exe"))
 		len -= 4;
 	unsigned char c0 = lc((unsigned char)t[base]);
+	/* Every name in cmd_table is 2 to CMD_NAME_MAX bytes and starts with
+	 * a lower-case letter, and eq_ci matches only the whole name: a word
+	 * of another length or first byte (a number, a session id, prose)
+	 * matches no row, so the table walk is skipped. */
+	if (len < 2 || len > CMD_NAME_MAX || c0 < 'a' || c0 > 'z')
+		return NULL;
 	for (size_t k = 0; k < sizeof(cmd_table) / sizeof(cmd_table[0]); k++)
 		if ((unsigned char)cmd_table[k].name[0] == c0 && eq_ci(t + base, len, cmd_table[k].name))
 			return &cmd_table[k];

@@ -144,6 +144,27 @@ static enum unit unit_at(sk_slice v, size_t i, size_t *len, int *enc)
 	return U_OTHER;
 }
 
+/* Is the unit at i an ordinary byte, U_OTHER of length 1 whatever follows
+ * it? unit_at says so for every byte but '.', '/', '\\', NUL, '%', '0'
+ * (dots, separators, NUL and the starts of encoded spellings) and the
+ * lead bytes 0xC0..0xFC (overlong and fullwidth forms). Of those leads,
+ * 0xC2..0xDF always are (only C0 and C1 start a form of two bytes), and
+ * E1 and E3..EE are when not followed by 0x80: unit_at then refuses them
+ * at its first check (E0, E2 and EF have forms of their own). 0xFD..0xFF
+ * are. Japanese text is almost only such bytes, so the scans below skip
+ * it without calling unit_at; anything else takes the full path. */
+static int plain_unit(const unsigned char *p, size_t n, size_t i)
+{
+	unsigned char c = p[i];
+	if (c < 0xc0)
+		return c != '.' && c != '/' && c != '\\' && c != '\0' && c != '%' && c != '0';
+	if (c < 0xe0)
+		return c >= 0xc2;
+	if (c > 0xfc)
+		return 1;
+	return (c == 0xe1 || (c >= 0xe3 && c <= 0xee)) && i + 1 < n && p[i + 1] != 0x80;
+}
+
 /* Sensitive targets, matched on a lower-cased copy with separators made
  * '/'. A leading '/' anchors at a component start. */
 static const char *const sensitive[] = {
@@ -182,6 +203,12 @@ static size_t norm_copy(sk_slice v, size_t from, char *out, size_t cap)
 	size_t o = 0;
 	size_t i = from;
 	while (i < v.len && o < cap) {
+		if (plain_unit((const unsigned char *)v.p, v.len, i)) {
+			/* what the U_OTHER branch below does, without the call */
+			out[o++] = (char)lc((unsigned char)v.p[i]);
+			i++;
+			continue;
+		}
 		size_t len;
 		int enc = 0;
 		enum unit u = unit_at(v, i, &len, &enc);
@@ -198,6 +225,15 @@ static size_t norm_copy(sk_slice v, size_t from, char *out, size_t cap)
 		i += len;
 	}
 	return o;
+}
+
+/* The bytes the main scan of traversal_detect treats as more than part of
+ * a word: the boundary and anchor bytes of its last branch, and the ';'
+ * of Tomcat's ..;/ */
+static int scan_special(unsigned char c)
+{
+	return c == '=' || c == ' ' || c == '"' || c == '\'' || c == '(' || c == ',' || c == ':' || c == '|' ||
+	       c == '\t' || c == '\n' || c == ';';
 }
 
 static int contains(const char *s, size_t n, const char *lit)
@@ -432,6 +468,22 @@ int traversal_detect(const det_input *in, det_hit *hit)
 	int ignore_seen = 0;
 	anchors[nanch++] = 0;
 	for (size_t i = 0; i < v.len;) {
+		if (dots < 2 && plain_unit((const unsigned char *)v.p, v.len, i) && !scan_special((unsigned char)v.p[i])) {
+			/* An ordinary byte that is not a boundary, an anchor or
+			 * ';', with fewer than two dots before it (so not the 2f
+			 * or 5c of a lost percent sign): the last branch below
+			 * would set this same state and step one byte, and the
+			 * state then stays so through every further such byte. */
+			boundary = 0;
+			dots = 0;
+			dots_enc = 0;
+			ignore_seen = 0;
+			i++;
+			while (i < v.len && plain_unit((const unsigned char *)v.p, v.len, i) &&
+			       !scan_special((unsigned char)v.p[i]))
+				i++;
+			continue;
+		}
 		size_t len;
 		int enc = 0;
 		enum unit u = unit_at(v, i, &len, &enc);
