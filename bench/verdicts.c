@@ -47,7 +47,7 @@ int main(int argc, char **argv)
 	int opt;
 	while ((opt = getopt(argc, argv, "p:c")) != -1) {
 		if (opt == 'p')
-			cfg.paranoia = atoi(optarg);
+			cfg.paranoia = (int)strtol(optarg, NULL, 10);
 		else if (opt == 'c') {
 			cfg.cache = true;
 			memcpy(cfg.cache_key, "verdicts-fixed-k", sizeof(cfg.cache_key));
