@@ -984,9 +984,18 @@ int cmdi_detect(const det_input *in, det_hit *hit)
 	int seen_space = 0; /* a blank before this point: the text is prose-like */
 	int in_btick = 0;
 	int pathloc = in->loc == LOC_PATH || in->loc == LOC_PATH_SEGMENT;
+	int evals = (cl & DC_PAREN) && (cl & (DC_SQUOTE | DC_DQUOTE)); /* the eval_call branch can run */
 	for (size_t i = 0; i < v.len; i++) {
 		unsigned char c = (unsigned char)v.p[i];
 		size_t sl;
+		/* Only the bytes tested below start anything: blanks and high
+		 * bytes, the separator bytes of sep_at (; & | CR LF NUL, '%' of
+		 * %0a), '$' '<' '`' '/', and s e p when eval_call may run. At
+		 * any other byte the chain is a no-op (sc stays 0), so the
+		 * scan moves on at once. */
+		if (c > ' ' && c < 0x80 && c != ';' && c != '&' && c != '|' && c != '%' && c != '$' && c != '<' &&
+		    c != '`' && c != '/' && !(evals && ((c | 0x20) == 's' || (c | 0x20) == 'e' || (c | 0x20) == 'p')))
+			continue;
 		sc = 0;
 		if (c == ' ' || c == '\t' || c >= 0x80) {
 			seen_space = 1;
