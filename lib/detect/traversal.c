@@ -19,6 +19,9 @@
  */
 #include "sekisho/detectors.h"
 
+#include <stdint.h>
+#include <string.h>
+
 #define PATH_WINDOW 160
 #define MAX_ANCHORS 16
 
@@ -119,7 +122,12 @@ static enum unit unit_at(sk_slice v, size_t i, size_t *len, int *enc)
 	}
 	/* every spelling below is '%' then 0, 2, 5, c, e or u, or "0x" */
 	if ((c == '%' && n > 1 && memchr("025ceuCEU", p[i + 1], 9)) || (c == '0' && n > 1 && (p[i + 1] | 0x20) == 'x')) {
+		/* every spelling has 2 bytes or more, and n > 1: the second byte,
+		 * folded, must match before the whole spelling is compared */
+		unsigned char c1 = lc(p[i + 1]);
 		for (size_t k = 0; k < sizeof(enc_dot) / sizeof(enc_dot[0]); k++) {
+			if ((unsigned char)enc_dot[k][1] != c1)
+				continue;
 			size_t m = starts_ci(v.p + i, n, enc_dot[k]);
 			if (m) {
 				*len = m;
@@ -128,6 +136,8 @@ static enum unit unit_at(sk_slice v, size_t i, size_t *len, int *enc)
 			}
 		}
 		for (size_t k = 0; k < sizeof(enc_sep) / sizeof(enc_sep[0]); k++) {
+			if ((unsigned char)enc_sep[k][1] != c1)
+				continue;
 			size_t m = starts_ci(v.p + i, n, enc_sep[k]);
 			if (m) {
 				*len = m;
@@ -272,10 +282,48 @@ static int contains(const char *s, size_t n, struct lit l)
 	return 0;
 }
 
+/* The byte pairs present in a string, hashed into 256 bits. A string
+ * that contains a literal contains the literal's first two bytes, so a
+ * literal whose pair's bit is clear cannot be in it: one pass over the
+ * string spares the search for most of a table's literals. */
+struct pairs {
+	uint64_t w[4];
+};
+
+static unsigned pair_bit(unsigned char a, unsigned char b)
+{
+	return (a * 37u + b) & 255u;
+}
+
+static void pairs_of(const char *s, size_t n, struct pairs *ps)
+{
+	memset(ps, 0, sizeof(*ps));
+	for (size_t i = 0; i + 1 < n; i++) {
+		unsigned h = pair_bit((unsigned char)s[i], (unsigned char)s[i + 1]);
+		ps->w[h >> 6] |= 1ull << (h & 63);
+	}
+}
+
+static int pairs_has(const struct pairs *ps, const char *two)
+{
+	unsigned h = pair_bit((unsigned char)two[0], (unsigned char)two[1]);
+	return (ps->w[h >> 6] >> (h & 63)) & 1;
+}
+
+/* Is l in s (of pair set ps)? Its first and last pairs must be. */
+static int contains_p(const char *s, size_t n, const struct pairs *ps, struct lit l)
+{
+	if (l.n >= 2 && (!pairs_has(ps, l.s) || !pairs_has(ps, l.s + l.n - 2)))
+		return 0;
+	return contains(s, n, l);
+}
+
 static int names_sensitive(const char *s, size_t n)
 {
+	struct pairs ps;
+	pairs_of(s, n, &ps);
 	for (size_t k = 0; k < sizeof(sensitive) / sizeof(sensitive[0]); k++)
-		if (contains(s, n, sensitive[k]))
+		if (contains_p(s, n, &ps, sensitive[k]))
 			return 1;
 	return 0;
 }
@@ -430,8 +478,10 @@ static int abs_sensitive(sk_slice v, size_t at, int pathloc)
 		return names_sensitive(buf + 2, n - 2) || sensitive_ext(buf + 2, n - 2);
 	/* a relative path (no blanks) naming a log, key or secret file */
 	if (memchr(buf, ' ', n) == NULL && (memchr(buf, '/', n) != NULL || buf[0] == '.')) {
+		struct pairs ps;
+		pairs_of(buf, n, &ps);
 		for (size_t k = 0; k < sizeof(strong_names) / sizeof(strong_names[0]); k++)
-			if (contains(buf, n, strong_names[k]))
+			if (contains_p(buf, n, &ps, strong_names[k]))
 				return 1;
 	}
 	return 0;
@@ -442,6 +492,9 @@ static int wrapper(sk_slice v, det_hit *hit)
 	static const char *const wr[] = { "php://filter", "php://input", "php://fd", "zip://", "phar://", "expect://",
 					  "glob://", "compress.zlib://", "compress.bzip2://", "rar://", "ogg://",
 					  "data://text/plain", "php://stdin" };
+	/* every wrapper above has "://" */
+	if (!memmem(v.p, v.len, "://", 3))
+		return 0;
 	for (size_t i = 0; i + 6 <= v.len; i++) {
 		unsigned char c = lc((unsigned char)v.p[i]);
 		if (c != 'p' && c != 'z' && c != 'e' && c != 'g' && c != 'c' && c != 'r' && c != 'o' && c != 'd')
