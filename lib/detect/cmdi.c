@@ -202,6 +202,8 @@ struct cmd_eval {
 	int ends_sep;      /* the command ended at a separator, not at the end */
 	int trailing_sep;  /* a separator and then only the end of the value */
 	int glued_left, glued_right; /* a substitution glued to letters */
+	int have_first;    /* `first` holds the word read at the command position */
+	shell_word first;  /* (so that judge need not read it again) */
 	int ifs;           /* an IFS-style blank was used */
 	int brace;         /* came from a brace expansion */
 	size_t off, end;
@@ -543,6 +545,10 @@ static int cmd_read(sk_slice v, size_t pos, unsigned char stop, int pathloc, str
 	/* the command word, after shell keywords and prefix commands */
 	for (int guard = 0; guard < 4; guard++) {
 		shell_word_read(v, pos, limit, &w);
+		if (guard == 0) {
+			e->first = w;
+			e->have_first = 1;
+		}
 		if (w.len == 0)
 			return 0;
 		if (word_is_keyword(&w)) {
@@ -738,8 +744,14 @@ static int judge(sk_slice v, size_t pos, enum ctx ctx, unsigned char stop, const
 		shell_word w;
 		int ifs = 0;
 		size_t limit = v.len - pos > CMD_WINDOW ? pos + CMD_WINDOW : v.len;
-		size_t p = shell_skip_blanks(v, pos, limit, &ifs);
-		shell_word_read(v, p, limit, &w);
+		if (e.have_first) {
+			/* cmd_read read this very word: the same value, position
+			 * (after the same blanks) and limit */
+			w = e.first;
+		} else {
+			size_t p = shell_skip_blanks(v, pos, limit, &ifs);
+			shell_word_read(v, p, limit, &w);
+		}
 		if (w.len >= 2 && w.len < 20 && is_alpha((unsigned char)w.text[0])) {
 			size_t q = shell_skip_blanks(v, w.end, limit, &ifs);
 			for (int k = 0; k < 4 && q < limit; k++) {
