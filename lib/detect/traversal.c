@@ -639,6 +639,12 @@ int traversal_detect(const det_input *in, det_hit *hit)
 			return fill(hit, "traversal.weak: a relative dot-dot path", DET_SCORE_WARNING, first_climb, span);
 	}
 
+	/* Every check below matches a name made of ASCII letters (the
+	 * sensitive, strong and top names, sysdirs, extensions, word pairs,
+	 * a drive letter), and the letters of norm_copy's output are those of
+	 * the value: a value without one (Japanese text, numbers) names none. */
+	if (!(cl & DC_ALPHA))
+		return 0;
 	/* absolute sensitive paths where a value begins */
 	for (int a = 0; a < nanch; a++) {
 		size_t at = anchors[a];
