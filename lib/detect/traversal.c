@@ -656,7 +656,20 @@ int traversal_detect(const det_input *in, det_hit *hit)
 			return fill(hit, "traversal.abs: absolute path to a system file", DET_SCORE_CRITICAL, at,
 				    v.len - at > 64 ? 64 : v.len - at);
 	}
-	if ((cl & (DC_PERCENT | DC_HIGH | DC_DOT | DC_QUESTION | DC_SLASH | DC_BACKSLASH)) && word_pairs(v, hit))
+	/* The two scans below look for names that contain one of these
+	 * stems: the first word of every pair in word_pairs, and every name
+	 * of `top`. They compare letters that norm_copy or the word reader
+	 * copied one for one, so the stem is in the value itself (ignoring
+	 * case); without any, neither scan can find anything. */
+	if (!(cl & (DC_PERCENT | DC_HIGH | DC_DOT | DC_QUESTION | DC_SLASH | DC_BACKSLASH)))
+		return 0;
+	static const struct lit stems[] = { L("etc"), L("proc"), L("self"), L("win"), L("boot"), L("web") };
+	int stem = 0;
+	for (size_t k = 0; k < sizeof(stems) / sizeof(stems[0]) && !stem; k++)
+		stem = sk_slice_find_ci(v, sk_slice_make(stems[k].s, stems[k].n)) >= 0;
+	if (!stem)
+		return 0;
+	if (word_pairs(v, hit))
 		return 1;
 	/* the most sensitive names anywhere behind a separator */
 	if (cl & (DC_SLASH | DC_BACKSLASH | DC_HIGH | DC_PERCENT)) {
