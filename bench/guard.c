@@ -44,8 +44,7 @@
 #define USERS 50000
 #define BAN_POOL 100000 /* clients of the ban check (cold) */
 /* Clients of the ban check with the cache: the worker cache is 1024
- * direct-mapped slots, so 100 clients mostly hit and 500 already share
- * slots. */
+ * sets of 4 ways, so 100 and 500 clients both fit; 100k do not. */
 #define HOT_POOL 100
 #define WARM_POOL 500
 #define NAME_W 24       /* bytes per user name in user_names */

@@ -2,14 +2,16 @@
  * full inspection view (head + body parsers + decoding + normalisation),
  * next to a plain memchr scan of the same bytes measured in the same run.
  *
- *   parse FILE.bin [TYPICAL.bin...]
+ *   parse FILE.bin|- [TYPICAL.bin...]
  *
- * FILE.bin holds requests as written by tools/corpus_raw.py. Each further
+ * FILE.bin holds requests as written by tools/corpus_raw.py ("-": skip the
+ * throughput part, time only the typical sets). Each further
  * file holds a set of "typical" requests of about 1 KB (bench/run makes
  * page views, and a mix with form and JSON bodies); for each, the time to
  * build the full view, and view + engine, in nanoseconds per request.
  * Every figure is the median of several repetitions.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,34 +168,39 @@ static double median(double *v, size_t n)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fprintf(stderr, "usage: parse FILE.bin [TYPICAL.bin...]\n");
+		fprintf(stderr, "usage: parse FILE.bin|- [TYPICAL.bin...]\n");
 		return 2;
 	}
 	struct reqs all, typ;
 	memset(&typ, 0, sizeof(typ));
-	if (load(argv[1], &all) != 0 || (argc > 2 && load(argv[2], &typ) != 0))
+	bool throughput = strcmp(argv[1], "-") != 0;
+	if ((throughput && load(argv[1], &all) != 0) || (argc > 2 && load(argv[2], &typ) != 0))
 		return 2;
 	http_limits lim;
 	http_limits_default(&lim);
 	http_header *h = calloc(lim.max_headers, sizeof(*h));
 	arena *a = arena_new(lim.max_arena);
-	double tm[REPEAT], th[REPEAT], tv[REPEAT];
-	size_t ok = 0;
-	for (int k = 0; k < REPEAT; k++) {
-		tm[k] = run_memchr(&all);
-		th[k] = run_head(&all, &lim, h);
-		tv[k] = run_view(&all, &lim, h, a, &ok);
+	if (throughput) {
+		double tm[REPEAT], th[REPEAT], tv[REPEAT];
+		size_t ok = 0;
+		for (int k = 0; k < REPEAT; k++) {
+			tm[k] = run_memchr(&all);
+			th[k] = run_head(&all, &lim, h);
+			tv[k] = run_view(&all, &lim, h, a, &ok);
+		}
+		double mb = (double)all.bytes / 1e6;
+		double m = median(tm, REPEAT), hd = median(th, REPEAT), vw = median(tv, REPEAT);
+		printf("bench/parse: %zu requests, %.2f MB (%zu parsed into a view), median of %d runs, one core\n",
+		       all.n, mb, ok, REPEAT);
+		printf("  %-34s %10.1f MB/s %12.0f req/s   ratio\n", "memchr line scan (baseline)", mb / (m / 1e9),
+		       (double)all.n / (m / 1e9));
+		printf("  %-34s %10.1f MB/s %12.0f req/s   %5.2fx memchr time\n", "request head parse",
+		       mb / (hd / 1e9), (double)all.n / (hd / 1e9), hd / m);
+		printf("  %-34s %10.1f MB/s %12.0f req/s   %5.2fx memchr time\n", "full inspection view",
+		       mb / (vw / 1e9), (double)all.n / (vw / 1e9), vw / m);
+	} else {
+		printf("bench/parse: typical requests only, median of %d runs, one core\n", REPEAT);
 	}
-	double mb = (double)all.bytes / 1e6;
-	double m = median(tm, REPEAT), hd = median(th, REPEAT), vw = median(tv, REPEAT);
-	printf("bench/parse: %zu requests, %.2f MB (%zu parsed into a view), median of %d runs, one core\n", all.n, mb,
-	       ok, REPEAT);
-	printf("  %-34s %10.1f MB/s %12.0f req/s   ratio\n", "memchr line scan (baseline)", mb / (m / 1e9),
-	       (double)all.n / (m / 1e9));
-	printf("  %-34s %10.1f MB/s %12.0f req/s   %5.2fx memchr time\n", "request head parse", mb / (hd / 1e9),
-	       (double)all.n / (hd / 1e9), hd / m);
-	printf("  %-34s %10.1f MB/s %12.0f req/s   %5.2fx memchr time\n", "full inspection view", mb / (vw / 1e9),
-	       (double)all.n / (vw / 1e9), vw / m);
 	/* Each further file is a set of "typical" requests; its name labels it. */
 	for (int fi = 2; fi < argc; fi++) {
 		if (fi > 2 && load(argv[fi], &typ) != 0)

@@ -41,7 +41,11 @@ struct cmd_def {
 };
 
 /* Commands that matter after an injection point. Names are compared
- * ASCII case-insensitively after quote removal, basename and ".exe". */
+ * ASCII case-insensitively after quote removal, basename and ".exe".
+ * CMD_NAME_MAX is the longest name here (systeminfo, powershell,
+ * traceroute); cmd_lookup1 refuses longer words before the walk, so a
+ * longer name added to the table must raise it. */
+#define CMD_NAME_MAX 10
 static const struct cmd_def cmd_table[] = {
 	{ "id", C_STRONG | C_NOARG | C_RECON },
 	{ "whoami", C_STRONG | C_NOARG | C_RECON },
@@ -198,6 +202,8 @@ struct cmd_eval {
 	int ends_sep;      /* the command ended at a separator, not at the end */
 	int trailing_sep;  /* a separator and then only the end of the value */
 	int glued_left, glued_right; /* a substitution glued to letters */
+	int have_first;    /* `first` holds the word read at the command position */
+	shell_word first;  /* (so that judge need not read it again) */
 	int ifs;           /* an IFS-style blank was used */
 	int brace;         /* came from a brace expansion */
 	size_t off, end;
@@ -362,6 +368,12 @@ static const struct cmd_def *cmd_lookup1(const char *t, size_t n, unsigned wflag
 	if (len > 4 && eq_ci(t + n - 4, 4, ".exe"))
 		len -= 4;
 	unsigned char c0 = lc((unsigned char)t[base]);
+	/* Every name in cmd_table is 2 to CMD_NAME_MAX bytes and starts with
+	 * a lower-case letter, and eq_ci matches only the whole name: a word
+	 * of another length or first byte (a number, a session id, prose)
+	 * matches no row, so the table walk is skipped. */
+	if (len < 2 || len > CMD_NAME_MAX || c0 < 'a' || c0 > 'z')
+		return NULL;
 	for (size_t k = 0; k < sizeof(cmd_table) / sizeof(cmd_table[0]); k++)
 		if ((unsigned char)cmd_table[k].name[0] == c0 && eq_ci(t + base, len, cmd_table[k].name))
 			return &cmd_table[k];
@@ -533,6 +545,10 @@ static int cmd_read(sk_slice v, size_t pos, unsigned char stop, int pathloc, str
 	/* the command word, after shell keywords and prefix commands */
 	for (int guard = 0; guard < 4; guard++) {
 		shell_word_read(v, pos, limit, &w);
+		if (guard == 0) {
+			e->first = w;
+			e->have_first = 1;
+		}
 		if (w.len == 0)
 			return 0;
 		if (word_is_keyword(&w)) {
@@ -728,8 +744,14 @@ static int judge(sk_slice v, size_t pos, enum ctx ctx, unsigned char stop, const
 		shell_word w;
 		int ifs = 0;
 		size_t limit = v.len - pos > CMD_WINDOW ? pos + CMD_WINDOW : v.len;
-		size_t p = shell_skip_blanks(v, pos, limit, &ifs);
-		shell_word_read(v, p, limit, &w);
+		if (e.have_first) {
+			/* cmd_read read this very word: the same value, position
+			 * (after the same blanks) and limit */
+			w = e.first;
+		} else {
+			size_t p = shell_skip_blanks(v, pos, limit, &ifs);
+			shell_word_read(v, p, limit, &w);
+		}
 		if (w.len >= 2 && w.len < 20 && is_alpha((unsigned char)w.text[0])) {
 			size_t q = shell_skip_blanks(v, w.end, limit, &ifs);
 			for (int k = 0; k < 4 && q < limit; k++) {
@@ -974,9 +996,18 @@ int cmdi_detect(const det_input *in, det_hit *hit)
 	int seen_space = 0; /* a blank before this point: the text is prose-like */
 	int in_btick = 0;
 	int pathloc = in->loc == LOC_PATH || in->loc == LOC_PATH_SEGMENT;
+	int evals = (cl & DC_PAREN) && (cl & (DC_SQUOTE | DC_DQUOTE)); /* the eval_call branch can run */
 	for (size_t i = 0; i < v.len; i++) {
 		unsigned char c = (unsigned char)v.p[i];
 		size_t sl;
+		/* Only the bytes tested below start anything: blanks and high
+		 * bytes, the separator bytes of sep_at (; & | CR LF NUL, '%' of
+		 * %0a), '$' '<' '`' '/', and s e p when eval_call may run. At
+		 * any other byte the chain is a no-op (sc stays 0), so the
+		 * scan moves on at once. */
+		if (c > ' ' && c < 0x80 && c != ';' && c != '&' && c != '|' && c != '%' && c != '$' && c != '<' &&
+		    c != '`' && c != '/' && !(evals && ((c | 0x20) == 's' || (c | 0x20) == 'e' || (c | 0x20) == 'p')))
+			continue;
 		sc = 0;
 		if (c == ' ' || c == '\t' || c >= 0x80) {
 			seen_space = 1;

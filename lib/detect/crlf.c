@@ -133,11 +133,20 @@ int crlf_detect(const det_input *in, det_hit *hit)
 		return 0;
 	const unsigned char *v = (const unsigned char *)in->value.p;
 	size_t n = in->value.len;
-	int strict = strict_loc(in);
+	/* strict_loc only matters once a break is found: decided then, so
+	 * that the many values without one skip its name search. -1: not
+	 * decided yet. */
+	int strict = -1;
 	int first_break = -1;
 	size_t first_at = 0;
 
 	for (size_t i = 0; i < n;) {
+		/* brk() is 0 unless the byte is CR, LF, 0xE5 or '%' */
+		unsigned char c0 = v[i];
+		if (c0 != '\r' && c0 != '\n' && c0 != 0xe5 && c0 != '%') {
+			i++;
+			continue;
+		}
 		size_t w = brk(v, n, i);
 		if (!w) {
 			i++;
@@ -147,6 +156,8 @@ int crlf_detect(const det_input *in, det_hit *hit)
 			first_break = 1;
 			first_at = i;
 		}
+		if (strict < 0)
+			strict = strict_loc(in);
 		/* the run of breaks */
 		size_t s = i;
 		int lfs = 0;

@@ -91,18 +91,23 @@ static long deser_find_cs(sk_slice v, const char *lit)
 }
 
 /* First occurrence of any name of `list` (case-sensitive), in one pass:
- * a name is only compared where its first byte matches. Sets *len. */
+ * a name is only compared where its first byte matches. The names are
+ * chained by first byte, each chain in list order, so at a position the
+ * first name of the list that matches is the one found. Sets *len. */
+#define DESER_LIST_MAX 64 /* n <= this; checked for each list below */
 static long deser_find_list(sk_slice v, const char *const *list, size_t n, size_t *len)
 {
-	unsigned char first[256] = { 0 };
-	for (size_t k = 0; k < n; k++)
-		first[(unsigned char)list[k][0]] = 1;
+	unsigned char head[256], next[DESER_LIST_MAX];
+	memset(head, 0xff, sizeof(head));
+	for (size_t k = n; k-- > 0;) {
+		unsigned char f = (unsigned char)list[k][0];
+		next[k] = head[f];
+		head[f] = (unsigned char)k;
+	}
 	for (size_t i = 0; i < v.len; i++) {
-		if (!first[(unsigned char)v.p[i]])
-			continue;
-		for (size_t k = 0; k < n; k++) {
+		for (unsigned k = head[(unsigned char)v.p[i]]; k != 0xff; k = next[k]) {
 			size_t m = strlen(list[k]);
-			if (list[k][0] == v.p[i] && m <= v.len - i && memcmp(v.p + i, list[k], m) == 0) {
+			if (m <= v.len - i && memcmp(v.p + i, list[k], m) == 0) {
 				*len = m;
 				return (long)i;
 			}
@@ -151,6 +156,9 @@ static const char *const deser_yaml_tags[] = {
 	"!!python/object", "!!python/name", "!!python/module", "!ruby/object", "!ruby/hash",
 	"!!javax.", "!!java.", "!!com.", "!!org.", "!!sun.",
 };
+
+_Static_assert(sizeof(deser_gadgets) / sizeof(deser_gadgets[0]) <= DESER_LIST_MAX, "deser_find_list: list too long");
+_Static_assert(sizeof(deser_yaml_tags) / sizeof(deser_yaml_tags[0]) <= DESER_LIST_MAX, "deser_find_list: list too long");
 
 /* Python modules whose globals a pickle imports to run a command. */
 static const char *const deser_pickle_mods[] = {

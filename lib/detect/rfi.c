@@ -106,27 +106,36 @@ static int script_ext(const char *p, size_t n)
 	return 0;
 }
 
-/* Look at a remote reference starting at v[at]. Returns 1 and fills hit
- * when it is an include. */
-static int remote_at(sk_slice v, size_t at, int inc_name, det_hit *hit)
+/* The start of a remote reference at v[at]: *h gets the length of its
+ * scheme part, *unc is set for \\host. 0 if v[at] starts none. */
+static int remote_start(sk_slice v, size_t at, size_t *h, int *unc)
 {
 	const char *p = v.p + at;
 	size_t n = v.len - at;
-	size_t h = 0;
-	int unc = 0;
 	size_t m;
+	*h = 0;
+	*unc = 0;
 	if ((m = starts_ci(p, n, "http://")) || (m = starts_ci(p, n, "https://")) || (m = starts_ci(p, n, "ftp://")) ||
 	    (m = starts_ci(p, n, "ftps://")))
-		h = m;
+		*h = m;
 	else if ((m = starts_ci(p, n, "http:%2f%2f")) || (m = starts_ci(p, n, "https:%2f%2f")) ||
 		 (m = starts_ci(p, n, "ftp:%2f%2f")))
-		h = m; /* decoded once too few: still a remote URL */
+		*h = m; /* decoded once too few: still a remote URL */
 	else if (n > 3 && p[0] == '/' && p[1] == '/' && is_alnum((unsigned char)p[2]))
-		h = 2;
+		*h = 2;
 	else if (n > 3 && p[0] == '\\' && p[1] == '\\' && is_alnum((unsigned char)p[2]))
-		h = 2, unc = 1;
+		*h = 2, *unc = 1;
 	else
 		return 0;
+	return 1;
+}
+
+/* Look at the remote reference starting at v[at], whose scheme part is h
+ * bytes (remote_start). Returns 1 and fills hit when it is an include. */
+static int remote_at(sk_slice v, size_t at, size_t h, int unc, int inc_name, det_hit *hit)
+{
+	const char *p = v.p + at;
+	size_t n = v.len - at;
 	/* host, then the path up to the first ? # NUL blank */
 	size_t i = h;
 	while (i < n && (is_alnum((unsigned char)p[i]) || p[i] == '.' || p[i] == '-' || p[i] == ':' || p[i] == '@' ||
@@ -193,7 +202,6 @@ int rfi_detect(const det_input *in, det_hit *hit)
 	unsigned cl = in->classes;
 	if (!(cl & (DC_COLON | DC_SLASH | DC_BACKSLASH)) || v.len < 5)
 		return 0;
-	int inc = include_like(in->name);
 	if ((cl & DC_COLON) && code_wrapper(v, hit))
 		return 1;
 	size_t anchors[MAX_ANCHORS];
@@ -208,15 +216,21 @@ int rfi_detect(const det_input *in, det_hit *hit)
 			at++;
 		if (at >= v.len)
 			continue;
+		/* whether the name is include-like only matters for a remote
+		 * reference, so it is looked up only then */
+		size_t h;
+		int unc;
+		if (!remote_start(v, at, &h, &unc))
+			continue;
 		/* after '=' the name before it says include-like: ?page=http://.. */
-		int name_inc = inc;
+		int name_inc = a == 0 ? include_like(in->name) : 0;
 		if (a > 0) {
 			size_t e = anchors[a] - 1, s = e;
 			while (s > 0 && (is_alnum((unsigned char)v.p[s - 1]) || v.p[s - 1] == '_'))
 				s--;
 			name_inc = include_like(sk_slice_make(v.p + s, e - s));
 		}
-		if (remote_at(v, at, name_inc, hit))
+		if (remote_at(v, at, h, unc, name_inc, hit))
 			return 1;
 	}
 	return 0;

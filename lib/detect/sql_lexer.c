@@ -271,6 +271,12 @@ static size_t op(sql_lexer *lx, sql_token *t, size_t i)
 					   "->", "!<", "!>", "==" };
 	const unsigned char *s = lx->s;
 	size_t left = lx->len - i;
+	/* the second byte of every longer operator is one of > = | & : < */
+	if (left < 2 || !(s[i + 1] == '>' || s[i + 1] == '=' || s[i + 1] == '|' || s[i + 1] == '&' || s[i + 1] == ':' ||
+			  s[i + 1] == '<')) {
+		set_tok(t, SQL_T_OPERATOR, i, i + 1);
+		return i + 1;
+	}
 	for (size_t k = 0; k < sizeof(three) / sizeof(three[0]); k++)
 		if (left >= 3 && memcmp(s + i, three[k], 3) == 0) {
 			set_tok(t, SQL_T_OPERATOR, i, i + 3);

@@ -187,9 +187,15 @@ static int ssti_name_class(const char *p, size_t n)
 static bool ssti_contains(const char *p, size_t n, const char *lit)
 {
 	size_t m = strlen(lit);
-	for (size_t i = 0; i + m <= n; i++)
-		if (memcmp(p + i, lit, m) == 0)
+	if (m == 0)
+		return true;
+	/* a match starts with lit[0]: hop from one such byte to the next */
+	const char *q = p, *end = p + n;
+	while ((size_t)(end - q) >= m && (q = memchr(q, lit[0], (size_t)(end - q) - m + 1)) != NULL) {
+		if (memcmp(q, lit, m) == 0)
 			return true;
+		q++;
+	}
 	return false;
 }
 
@@ -589,8 +595,12 @@ static void ssti_polyglot(ssti_scan *s)
 	for (size_t k = 0; k < NK; k++)
 		last[k] = (size_t)-1;
 	for (size_t i = 0; i + 1 < s->len; i++) {
+		char c = s->v[i];
+		/* the first bytes of the pairs; any other byte starts none */
+		if (c != '$' && c != '{' && c != '#' && c != '<' && c != '[' && c != '*' && c != '@')
+			continue;
 		for (size_t k = 0; k < NK; k++) {
-			if (s->v[i] != pairs[k][0] || s->v[i + 1] != pairs[k][1])
+			if (c != pairs[k][0] || s->v[i + 1] != pairs[k][1])
 				continue;
 			last[k] = i;
 			unsigned near = 0;

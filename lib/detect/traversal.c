@@ -19,6 +19,9 @@
  */
 #include "sekisho/detectors.h"
 
+#include <stdint.h>
+#include <string.h>
+
 #define PATH_WINDOW 160
 #define MAX_ANCHORS 16
 
@@ -119,7 +122,12 @@ static enum unit unit_at(sk_slice v, size_t i, size_t *len, int *enc)
 	}
 	/* every spelling below is '%' then 0, 2, 5, c, e or u, or "0x" */
 	if ((c == '%' && n > 1 && memchr("025ceuCEU", p[i + 1], 9)) || (c == '0' && n > 1 && (p[i + 1] | 0x20) == 'x')) {
+		/* every spelling has 2 bytes or more, and n > 1: the second byte,
+		 * folded, must match before the whole spelling is compared */
+		unsigned char c1 = lc(p[i + 1]);
 		for (size_t k = 0; k < sizeof(enc_dot) / sizeof(enc_dot[0]); k++) {
+			if ((unsigned char)enc_dot[k][1] != c1)
+				continue;
 			size_t m = starts_ci(v.p + i, n, enc_dot[k]);
 			if (m) {
 				*len = m;
@@ -128,6 +136,8 @@ static enum unit unit_at(sk_slice v, size_t i, size_t *len, int *enc)
 			}
 		}
 		for (size_t k = 0; k < sizeof(enc_sep) / sizeof(enc_sep[0]); k++) {
+			if ((unsigned char)enc_sep[k][1] != c1)
+				continue;
 			size_t m = starts_ci(v.p + i, n, enc_sep[k]);
 			if (m) {
 				*len = m;
@@ -144,37 +154,87 @@ static enum unit unit_at(sk_slice v, size_t i, size_t *len, int *enc)
 	return U_OTHER;
 }
 
+/* Ordinary bytes, for the scans below to skip without calling unit_at.
+ * BK_PLAIN: unit_at says U_OTHER of length 1 whatever follows: every
+ * byte but '.', '/', '\\', NUL, '%', '0' (dots, separators, NUL and the
+ * starts of encoded spellings) and the lead bytes 0xC0, 0xC1 and
+ * 0xE0..0xFC (overlong and fullwidth forms); 0xC2..0xDF and 0xFD..0xFF
+ * are plain. BK_LEAD: E1 and E3..EE, plain when a byte other than 0x80
+ * follows, which unit_at refuses at its first check (E0, E2 and EF have
+ * forms of their own). Japanese text is almost only such bytes.
+ * BK_SPECIAL: what the main scan of traversal_detect treats as more than
+ * part of a word: the boundary and anchor bytes of its last branch, and
+ * the ';' of Tomcat's ..;/ . A constant expression, so that the compiler
+ * builds the table (as in classes.c). */
+enum { BK_PLAIN = 1, BK_LEAD = 2, BK_SPECIAL = 4 };
+#define BK(c)                                                                                                     \
+	((((c) < 0xc0 && (c) != '.' && (c) != '/' && (c) != '\\' && (c) != 0 && (c) != '%' && (c) != '0') ||        \
+	  ((c) >= 0xc2 && (c) < 0xe0) || (c) > 0xfc) ? BK_PLAIN :                                                 \
+	 ((c) == 0xe1 || ((c) >= 0xe3 && (c) <= 0xee)) ? BK_LEAD : 0) |                                            \
+		(((c) == '=' || (c) == ' ' || (c) == '"' || (c) == '\'' || (c) == '(' || (c) == ',' || (c) == ':' ||   \
+		  (c) == '|' || (c) == '\t' || (c) == '\n' || (c) == ';') ? BK_SPECIAL : 0)
+#define BK4(c) BK(c), BK((c) + 1), BK((c) + 2), BK((c) + 3)
+#define BK16(c) BK4(c), BK4((c) + 4), BK4((c) + 8), BK4((c) + 12)
+#define BK64(c) BK16(c), BK16((c) + 16), BK16((c) + 32), BK16((c) + 48)
+
+static const unsigned char byte_kind[256] = { BK64(0u), BK64(64u), BK64(128u), BK64(192u) };
+
+/* Is the unit at i U_OTHER of one byte (see byte_kind)? */
+static inline int plain_unit(const unsigned char *p, size_t n, size_t i)
+{
+	unsigned k = byte_kind[p[i]];
+	return (k & BK_PLAIN) || ((k & BK_LEAD) && i + 1 < n && p[i + 1] != 0x80);
+}
+
+/* A plain unit that the main scan treats as part of a word. */
+static inline int word_unit(const unsigned char *p, size_t n, size_t i)
+{
+	return !(byte_kind[p[i]] & BK_SPECIAL) && plain_unit(p, n, i);
+}
+
+/* A literal of a table and its length, so that no scan counts it again. */
+struct lit {
+	const char *s;
+	size_t n;
+};
+#define L(x) { x, sizeof(x) - 1 }
+
 /* Sensitive targets, matched on a lower-cased copy with separators made
  * '/'. A leading '/' anchors at a component start. */
-static const char *const sensitive[] = {
-	"etc/passwd", "etc/shadow", "etc/group", "etc/hosts", "etc/issue", "etc/sudoers", "etc/crontab",
-	"etc/master.passwd", "etc/httpd", "etc/apache", "etc/nginx", "etc/php", "etc/mysql", "etc/my.cnf",
-	"etc/ssh", "etc/profile", "etc/bashrc", "etc/fstab", "etc/resolv.conf", "etc/motd", "etc/network",
-	"etc/sysconfig", "etc/hostname", "etc/init", "etc/security", "etc/ld.so", "etc/os-release",
-	"proc/self", "proc/version", "proc/cmdline", "proc/mounts", "proc/net", "proc/sched_debug",
-	"proc/1/", "var/log", "var/www", "var/lib/php", "var/mail", "var/spool", "var/adm", "var/run",
-	"var/apache", "var/lib/mysql", "usr/local/apache", "usr/local/etc", "usr/local/nginx", "usr/local/php",
-	"usr/local/lib/php", "usr/local/www", "root/", ".ssh/", "id_rsa", "id_dsa", "authorized_keys",
-	"known_hosts", ".bash_history", ".htaccess", ".htpasswd", ".env", "wp-config", "web-inf/", "meta-inf/",
-	"win.ini", "boot.ini", "system.ini", "windows/", "winnt/", "system32", "inetpub", "repair/sam",
-	"repair/system", "config/sam", "sysprep", "unattend", "xampp", "wamp", "lampp", "php.ini", "httpd.conf",
-	"my.cnf", "my.ini", "access.log", "access_log", "error.log", "error_log", "apache2", "program files",
-	"documents and settings", "pagefile.sys", "ntuser", "config.inc.php", "configuration.php", "settings.php",
-	"localsettings.php", "database.yml", "application.properties", "run/secrets", "cpanel", "config.php",
-	"sessions/", "php4", "php5", "appserv", "mysql", "webserver",
+static const struct lit sensitive[] = {
+	L("etc/passwd"), L("etc/shadow"), L("etc/group"), L("etc/hosts"), L("etc/issue"), L("etc/sudoers"),
+	L("etc/crontab"), L("etc/master.passwd"), L("etc/httpd"), L("etc/apache"), L("etc/nginx"), L("etc/php"),
+	L("etc/mysql"), L("etc/my.cnf"), L("etc/ssh"), L("etc/profile"), L("etc/bashrc"), L("etc/fstab"),
+	L("etc/resolv.conf"), L("etc/motd"), L("etc/network"), L("etc/sysconfig"), L("etc/hostname"), L("etc/init"),
+	L("etc/security"), L("etc/ld.so"), L("etc/os-release"), L("proc/self"), L("proc/version"), L("proc/cmdline"),
+	L("proc/mounts"), L("proc/net"), L("proc/sched_debug"), L("proc/1/"), L("var/log"), L("var/www"),
+	L("var/lib/php"), L("var/mail"), L("var/spool"), L("var/adm"), L("var/run"), L("var/apache"),
+	L("var/lib/mysql"), L("usr/local/apache"), L("usr/local/etc"), L("usr/local/nginx"), L("usr/local/php"),
+	L("usr/local/lib/php"), L("usr/local/www"), L("root/"), L(".ssh/"), L("id_rsa"), L("id_dsa"),
+	L("authorized_keys"), L("known_hosts"), L(".bash_history"), L(".htaccess"), L(".htpasswd"), L(".env"),
+	L("wp-config"), L("web-inf/"), L("meta-inf/"), L("win.ini"), L("boot.ini"), L("system.ini"), L("windows/"),
+	L("winnt/"), L("system32"), L("inetpub"), L("repair/sam"), L("repair/system"), L("config/sam"), L("sysprep"),
+	L("unattend"), L("xampp"), L("wamp"), L("lampp"), L("php.ini"), L("httpd.conf"), L("my.cnf"), L("my.ini"),
+	L("access.log"), L("access_log"), L("error.log"), L("error_log"), L("apache2"), L("program files"),
+	L("documents and settings"), L("pagefile.sys"), L("ntuser"), L("config.inc.php"), L("configuration.php"),
+	L("settings.php"), L("localsettings.php"), L("database.yml"), L("application.properties"), L("run/secrets"),
+	L("cpanel"), L("config.php"), L("sessions/"), L("php4"), L("php5"), L("appserv"), L("mysql"), L("webserver"),
 };
 
 /* Names that decide even in a relative path (admin/access_log). */
-static const char *const strong_names[] = {
-	"access_log", "error_log", "access.log", "error.log", ".htpasswd", ".htaccess", "id_rsa", "web-inf/web.xml",
-	".bash_history", "authorized_keys", "win.ini", "boot.ini", "etc/passwd", "etc/shadow",
+static const struct lit strong_names[] = {
+	L("access_log"), L("error_log"), L("access.log"), L("error.log"), L(".htpasswd"), L(".htaccess"), L("id_rsa"),
+	L("web-inf/web.xml"), L(".bash_history"), L("authorized_keys"), L("win.ini"), L("boot.ini"), L("etc/passwd"),
+	L("etc/shadow"),
 };
 
 /* Top-level directories of an absolute Unix path that only a file read
  * names. */
-static const char *const sysdirs[] = { "etc/", "proc/", "root/", "boot/", "sys/", "dev/", "private/etc",
-				       "var/", "usr/", "opt/", "home/", "srv/", "bin/", "sbin/", "lib/", "tmp/",
-				       "mnt/", ".ssh/", "library/", "system/", "run/" };
+static const struct lit sysdirs[] = {
+	L("etc/"), L("proc/"), L("root/"), L("boot/"), L("sys/"), L("dev/"), L("private/etc"), L("var/"), L("usr/"),
+	L("opt/"), L("home/"), L("srv/"), L("bin/"), L("sbin/"), L("lib/"), L("tmp/"), L("mnt/"), L(".ssh/"),
+	L("library/"), L("system/"), L("run/"),
+};
 
 /* Lower-case, separator-normalised copy of up to `cap` bytes at v[from]. */
 static size_t norm_copy(sk_slice v, size_t from, char *out, size_t cap)
@@ -182,6 +242,12 @@ static size_t norm_copy(sk_slice v, size_t from, char *out, size_t cap)
 	size_t o = 0;
 	size_t i = from;
 	while (i < v.len && o < cap) {
+		if (plain_unit((const unsigned char *)v.p, v.len, i)) {
+			/* what the U_OTHER branch below does, without the call */
+			out[o++] = (char)lc((unsigned char)v.p[i]);
+			i++;
+			continue;
+		}
 		size_t len;
 		int enc = 0;
 		enum unit u = unit_at(v, i, &len, &enc);
@@ -200,9 +266,10 @@ static size_t norm_copy(sk_slice v, size_t from, char *out, size_t cap)
 	return o;
 }
 
-static int contains(const char *s, size_t n, const char *lit)
+static int contains(const char *s, size_t n, struct lit l)
 {
-	size_t m = strlen(lit); /* a literal of ours, never input */
+	const char *lit = l.s;
+	size_t m = l.n;
 	if (m == 0 || m > n)
 		return m == 0;
 	/* hop from one occurrence of the first byte to the next */
@@ -215,10 +282,48 @@ static int contains(const char *s, size_t n, const char *lit)
 	return 0;
 }
 
+/* The byte pairs present in a string, hashed into 256 bits. A string
+ * that contains a literal contains the literal's first two bytes, so a
+ * literal whose pair's bit is clear cannot be in it: one pass over the
+ * string spares the search for most of a table's literals. */
+struct pairs {
+	uint64_t w[4];
+};
+
+static unsigned pair_bit(unsigned char a, unsigned char b)
+{
+	return (a * 37u + b) & 255u;
+}
+
+static void pairs_of(const char *s, size_t n, struct pairs *ps)
+{
+	memset(ps, 0, sizeof(*ps));
+	for (size_t i = 0; i + 1 < n; i++) {
+		unsigned h = pair_bit((unsigned char)s[i], (unsigned char)s[i + 1]);
+		ps->w[h >> 6] |= 1ull << (h & 63);
+	}
+}
+
+static int pairs_has(const struct pairs *ps, const char *two)
+{
+	unsigned h = pair_bit((unsigned char)two[0], (unsigned char)two[1]);
+	return (ps->w[h >> 6] >> (h & 63)) & 1;
+}
+
+/* Is l in s (of pair set ps)? Its first and last pairs must be. */
+static int contains_p(const char *s, size_t n, const struct pairs *ps, struct lit l)
+{
+	if (l.n >= 2 && (!pairs_has(ps, l.s) || !pairs_has(ps, l.s + l.n - 2)))
+		return 0;
+	return contains(s, n, l);
+}
+
 static int names_sensitive(const char *s, size_t n)
 {
+	struct pairs ps;
+	pairs_of(s, n, &ps);
 	for (size_t k = 0; k < sizeof(sensitive) / sizeof(sensitive[0]); k++)
-		if (contains(s, n, sensitive[k]))
+		if (contains_p(s, n, &ps, sensitive[k]))
 			return 1;
 	return 0;
 }
@@ -226,18 +331,18 @@ static int names_sensitive(const char *s, size_t n)
 /* Config, log and key file endings of the last component. */
 static int sensitive_ext(const char *s, size_t n)
 {
-	static const char *const ext[] = { ".conf", ".ini", ".log", ".cnf", ".xml", ".properties", ".pdb", ".inf",
-					   ".sav", ".err", ".dat", ".keystore", ".pem", ".key", ".yml", ".cfg",
-					   "_log", ".db", ".php", ".asp", ".aspx", ".jsp" };
+	static const struct lit ext[] = {
+		L(".conf"), L(".ini"), L(".log"), L(".cnf"), L(".xml"), L(".properties"), L(".pdb"), L(".inf"),
+		L(".sav"), L(".err"), L(".dat"), L(".keystore"), L(".pem"), L(".key"), L(".yml"), L(".cfg"),
+		L("_log"), L(".db"), L(".php"), L(".asp"), L(".aspx"), L(".jsp"),
+	};
 	size_t e = n;
 	while (e > 0 && s[e - 1] == '\0')
 		e--;
 	for (size_t k = 0; k < sizeof(ext) / sizeof(ext[0]); k++) {
-		size_t m = 0;
-		while (ext[k][m])
-			m++;
+		size_t m = ext[k].n;
 		for (size_t i = 0; i + m <= e; i++)
-			if (memcmp(s + i, ext[k], m) == 0 && (i + m == e || s[i + m] == '.' || is_digit((unsigned char)s[i + m]) ||
+			if (memcmp(s + i, ext[k].s, m) == 0 && (i + m == e || s[i + m] == '.' || is_digit((unsigned char)s[i + m]) ||
 							      s[i + m] == '\0' || s[i + m] == ';'))
 				return 1;
 	}
@@ -247,16 +352,16 @@ static int sensitive_ext(const char *s, size_t n)
 /* The tail after the climbs is an ordinary web asset path. */
 static int static_asset(const char *s, size_t n)
 {
-	static const char *const ext[] = { ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".css", ".js",
-					   ".woff", ".woff2", ".ttf", ".md", ".html", ".htm", ".pdf", ".mp4", ".json" };
+	static const struct lit ext[] = {
+		L(".png"), L(".jpg"), L(".jpeg"), L(".gif"), L(".svg"), L(".webp"), L(".ico"), L(".css"), L(".js"),
+		L(".woff"), L(".woff2"), L(".ttf"), L(".md"), L(".html"), L(".htm"), L(".pdf"), L(".mp4"), L(".json"),
+	};
 	size_t e = 0;
 	while (e < n && s[e] != ' ' && s[e] != '\0' && s[e] != '?' && s[e] != '#' && s[e] != '"' && s[e] != '\'' && s[e] != ')')
 		e++;
 	for (size_t k = 0; k < sizeof(ext) / sizeof(ext[0]); k++) {
-		size_t m = 0;
-		while (ext[k][m])
-			m++;
-		if (e > m && memcmp(s + e - m, ext[k], m) == 0)
+		size_t m = ext[k].n;
+		if (e > m && memcmp(s + e - m, ext[k].s, m) == 0)
 			return 1;
 	}
 	return 0;
@@ -268,9 +373,10 @@ static int static_asset(const char *s, size_t n)
  * be a blank, so prose ("etc. hosts") stays out. */
 static int word_pairs(sk_slice v, det_hit *hit)
 {
-	static const char *const pairs[][2] = {
-		{ "etc", "passwd" }, { "etc", "shadow" }, { "etc", "hosts" }, { "etc", "issue" }, { "windows", "system32" },
-		{ "winnt", "system32" }, { "windows", "win" }, { "proc", "self" }, { "self", "environ" },
+	static const struct lit pairs[][2] = {
+		{ L("etc"), L("passwd") }, { L("etc"), L("shadow") }, { L("etc"), L("hosts") },
+		{ L("etc"), L("issue") }, { L("windows"), L("system32") }, { L("winnt"), L("system32") },
+		{ L("windows"), L("win") }, { L("proc"), L("self") }, { L("self"), L("environ") },
 	};
 	char prev[12] = "", cur[12];
 	size_t prevn = 0, prev_off = 0;
@@ -303,14 +409,10 @@ static int word_pairs(sk_slice v, det_hit *hit)
 		}
 		if (prevn && sep_ok > 0 && sep_ok < 12 && cn <= sizeof(cur)) {
 			for (size_t k = 0; k < sizeof(pairs) / sizeof(pairs[0]); k++) {
-				size_t a = 0, b = 0;
-				while (pairs[k][0][a])
-					a++;
-				while (pairs[k][1][b])
-					b++;
+				size_t a = pairs[k][0].n, b = pairs[k][1].n;
 				/* qfwindows: up to two bytes of a broken escape glued on */
 				if (a <= prevn && prevn <= a + 2 && b <= cn && cn <= b + 2 &&
-				    memcmp(prev + prevn - a, pairs[k][0], a) == 0 && memcmp(cur + cn - b, pairs[k][1], b) == 0)
+				    memcmp(prev + prevn - a, pairs[k][0].s, a) == 0 && memcmp(cur + cn - b, pairs[k][1].s, b) == 0)
 					return fill(hit, "traversal.file: names a system file through junk separators",
 						    DET_SCORE_CRITICAL, prev_off, i - prev_off);
 			}
@@ -358,10 +460,8 @@ static int abs_sensitive(sk_slice v, size_t at, int pathloc)
 		const char *rest = buf + s;
 		size_t rn = n - s;
 		for (size_t k = 0; k < sizeof(sysdirs) / sizeof(sysdirs[0]); k++) {
-			size_t m = 0;
-			while (sysdirs[k][m])
-				m++;
-			if (rn > m && memcmp(rest, sysdirs[k], m) == 0) {
+			size_t m = sysdirs[k].n;
+			if (rn > m && memcmp(rest, sysdirs[k].s, m) == 0) {
 				/* /etc/x, /proc/x, /root/x: a file read on its own;
 				 * /var, /usr, /home need a known place or a config or
 				 * log file name */
@@ -371,15 +471,17 @@ static int abs_sensitive(sk_slice v, size_t at, int pathloc)
 			}
 		}
 		/* \xampp\..., \Program Files\..., \\host\c$\windows\win.ini */
-		return names_sensitive(rest, rn) && (sensitive_ext(rest, rn) || contains(rest, rn, "win.ini") ||
-						     contains(rest, rn, "boot.ini") || contains(rest, rn, "/"));
+		return names_sensitive(rest, rn) && (sensitive_ext(rest, rn) || contains(rest, rn, (struct lit)L("win.ini")) ||
+						     contains(rest, rn, (struct lit)L("boot.ini")) || contains(rest, rn, (struct lit)L("/")));
 	}
 	if (n >= 3 && is_alpha((unsigned char)buf[0]) && buf[1] == ':' && (buf[2] == '/' || is_alpha((unsigned char)buf[2])))
 		return names_sensitive(buf + 2, n - 2) || sensitive_ext(buf + 2, n - 2);
 	/* a relative path (no blanks) naming a log, key or secret file */
 	if (memchr(buf, ' ', n) == NULL && (memchr(buf, '/', n) != NULL || buf[0] == '.')) {
+		struct pairs ps;
+		pairs_of(buf, n, &ps);
 		for (size_t k = 0; k < sizeof(strong_names) / sizeof(strong_names[0]); k++)
-			if (contains(buf, n, strong_names[k]))
+			if (contains_p(buf, n, &ps, strong_names[k]))
 				return 1;
 	}
 	return 0;
@@ -390,6 +492,9 @@ static int wrapper(sk_slice v, det_hit *hit)
 	static const char *const wr[] = { "php://filter", "php://input", "php://fd", "zip://", "phar://", "expect://",
 					  "glob://", "compress.zlib://", "compress.bzip2://", "rar://", "ogg://",
 					  "data://text/plain", "php://stdin" };
+	/* every wrapper above has "://" */
+	if (!memmem(v.p, v.len, "://", 3))
+		return 0;
 	for (size_t i = 0; i + 6 <= v.len; i++) {
 		unsigned char c = lc((unsigned char)v.p[i]);
 		if (c != 'p' && c != 'z' && c != 'e' && c != 'g' && c != 'c' && c != 'r' && c != 'o' && c != 'd')
@@ -432,6 +537,21 @@ int traversal_detect(const det_input *in, det_hit *hit)
 	int ignore_seen = 0;
 	anchors[nanch++] = 0;
 	for (size_t i = 0; i < v.len;) {
+		if (dots < 2 && word_unit((const unsigned char *)v.p, v.len, i)) {
+			/* An ordinary byte that is not a boundary, an anchor or
+			 * ';', with fewer than two dots before it (so not the 2f
+			 * or 5c of a lost percent sign): the last branch below
+			 * would set this same state and step one byte, and the
+			 * state then stays so through every further such byte. */
+			boundary = 0;
+			dots = 0;
+			dots_enc = 0;
+			ignore_seen = 0;
+			i++;
+			while (i < v.len && word_unit((const unsigned char *)v.p, v.len, i))
+				i++;
+			continue;
+		}
 		size_t len;
 		int enc = 0;
 		enum unit u = unit_at(v, i, &len, &enc);
@@ -519,6 +639,12 @@ int traversal_detect(const det_input *in, det_hit *hit)
 			return fill(hit, "traversal.weak: a relative dot-dot path", DET_SCORE_WARNING, first_climb, span);
 	}
 
+	/* Every check below matches a name made of ASCII letters (the
+	 * sensitive, strong and top names, sysdirs, extensions, word pairs,
+	 * a drive letter), and the letters of norm_copy's output are those of
+	 * the value: a value without one (Japanese text, numbers) names none. */
+	if (!(cl & DC_ALPHA))
+		return 0;
 	/* absolute sensitive paths where a value begins */
 	for (int a = 0; a < nanch; a++) {
 		size_t at = anchors[a];
@@ -530,26 +656,39 @@ int traversal_detect(const det_input *in, det_hit *hit)
 			return fill(hit, "traversal.abs: absolute path to a system file", DET_SCORE_CRITICAL, at,
 				    v.len - at > 64 ? 64 : v.len - at);
 	}
-	if ((cl & (DC_PERCENT | DC_HIGH | DC_DOT | DC_QUESTION | DC_SLASH | DC_BACKSLASH)) && word_pairs(v, hit))
+	/* The two scans below look for names that contain one of these
+	 * stems: the first word of every pair in word_pairs, and every name
+	 * of `top`. They compare letters that norm_copy or the word reader
+	 * copied one for one, so the stem is in the value itself (ignoring
+	 * case); without any, neither scan can find anything. */
+	if (!(cl & (DC_PERCENT | DC_HIGH | DC_DOT | DC_QUESTION | DC_SLASH | DC_BACKSLASH)))
+		return 0;
+	static const struct lit stems[] = { L("etc"), L("proc"), L("self"), L("win"), L("boot"), L("web") };
+	int stem = 0;
+	for (size_t k = 0; k < sizeof(stems) / sizeof(stems[0]) && !stem; k++)
+		stem = sk_slice_find_ci(v, sk_slice_make(stems[k].s, stems[k].n)) >= 0;
+	if (!stem)
+		return 0;
+	if (word_pairs(v, hit))
 		return 1;
 	/* the most sensitive names anywhere behind a separator */
 	if (cl & (DC_SLASH | DC_BACKSLASH | DC_HIGH | DC_PERCENT)) {
-		static const char *const top[] = { "etc/passwd", "etc/shadow", "proc/self/environ", "proc/self/cmdline",
-						   "win.ini", "boot.ini", "web-inf/web.xml" };
+		static const struct lit top[] = {
+			L("etc/passwd"), L("etc/shadow"), L("proc/self/environ"), L("proc/self/cmdline"),
+			L("win.ini"), L("boot.ini"), L("web-inf/web.xml"),
+		};
 		char buf[PATH_WINDOW];
 		for (size_t i = 0; i < v.len; i++) {
 			unsigned char c = lc((unsigned char)v.p[i]);
 			if (c != 'e' && c != 'p' && c != 'w' && c != 'b')
 				continue;
 			for (size_t k = 0; k < sizeof(top) / sizeof(top[0]); k++) {
-				if ((unsigned char)top[k][0] != c || i + 1 >= v.len ||
-				    lc((unsigned char)v.p[i + 1]) != (unsigned char)top[k][1])
+				if ((unsigned char)top[k].s[0] != c || i + 1 >= v.len ||
+				    lc((unsigned char)v.p[i + 1]) != (unsigned char)top[k].s[1])
 					continue;
 				size_t n = norm_copy(v, i, buf, 24);
-				size_t m = 0;
-				while (top[k][m])
-					m++;
-				if (n >= m && memcmp(buf, top[k], m) == 0 && (i == 0 || !is_alpha((unsigned char)v.p[i - 1])))
+				size_t m = top[k].n;
+				if (n >= m && memcmp(buf, top[k].s, m) == 0 && (i == 0 || !is_alpha((unsigned char)v.p[i - 1])))
 					return fill(hit, "traversal.file: names a system file", DET_SCORE_CRITICAL, i, m);
 			}
 		}

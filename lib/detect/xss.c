@@ -184,18 +184,28 @@ static size_t ent_ref(const char *p, size_t n, unsigned *cp)
 	if (nl == 0)
 		return 0;
 	bool semi = i < n && p[i] == ';';
+	if (!semi) {
+		/* legacy references that work without ';': only these four of
+		 * named_refs, tried in its order (their first letters differ,
+		 * so at most one matches) */
+		static const struct {
+			const char *name;
+			size_t len;
+			unsigned cp;
+		} legacy[] = { { "lt", 2, '<' }, { "gt", 2, '>' }, { "quot", 4, '"' }, { "amp", 3, '&' } };
+		for (size_t k = 0; k < sizeof(legacy) / sizeof(legacy[0]); k++)
+			if (legacy[k].len <= nl && memcmp(legacy[k].name, p + 1, legacy[k].len) == 0) {
+				*cp = legacy[k].cp;
+				return 1 + legacy[k].len;
+			}
+		return 0;
+	}
 	for (size_t k = 0; k < sizeof(named_refs) / sizeof(named_refs[0]); k++) {
 		const char *nm = named_refs[k].name;
-		size_t l = strlen(nm); /* checksrc: table literal */
-		if (semi && l == nl && memcmp(nm, p + 1, l) == 0) {
+		/* the whole name up to ';': the first byte decides most rows */
+		if (nm[0] == p[1] && strlen(nm) == nl && memcmp(nm, p + 1, nl) == 0) { /* checksrc: table literal */
 			*cp = named_refs[k].cp;
 			return i + 1;
-		}
-		/* legacy references that work without ';' */
-		if (!semi && l <= nl && l <= 4 && memcmp(nm, p + 1, l) == 0 &&
-		    (!strcmp(nm, "lt") || !strcmp(nm, "gt") || !strcmp(nm, "amp") || !strcmp(nm, "quot"))) {
-			*cp = named_refs[k].cp;
-			return 1 + l;
 		}
 	}
 	return 0;
@@ -578,8 +588,12 @@ static bool is_url_attr(sk_slice n)
 		"usemap", "profile", "srcset", "ping", "manifest", "icon", "to", "from", "values",
 		"by", "folder", "datasrc", "xml:base", "content", "src2", "filter", "ev:handler",
 	};
+	if (n.len == 0)
+		return false; /* html_name_is: no name is empty */
+	/* every name is lower case: the first byte, folded, must equal it */
+	unsigned char c0 = lower((unsigned char)n.p[0]);
 	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
-		if (html_name_is(n, names[k]))
+		if ((unsigned char)names[k][0] == c0 && html_name_is(n, names[k]))
 			return true;
 	return false;
 }
@@ -1298,6 +1312,11 @@ static void scan_entity_view(xss_ctx *c, sk_slice v)
 	size_t i = 0, o = 0;
 	bool changed = false;
 	while (i < v.len && o + 4 <= sizeof(buf)) {
+		if (v.p[i] != '&') {
+			/* next_cp steps one byte, which the else branch copies */
+			buf[o++] = v.p[i++];
+			continue;
+		}
 		size_t at = i;
 		unsigned cp = next_cp(v.p, v.len, &i);
 		if (i - at > 1 && cp != '<' && cp != '>') {

@@ -215,7 +215,10 @@ bool decode_looks_like_text(sk_slice v)
 			i += k;
 			continue;
 		}
-		bad++;
+		/* bad only grows: once over a tenth the answer is no (most
+		 * decoded session ids are binary and stop here early) */
+		if (++bad * 10 > v.len)
+			return false;
 		i++;
 	}
 	return v.len > 0 && bad * 10 <= v.len;
