@@ -212,10 +212,14 @@ def start_demo(sekisho=None, port=0, timeout=DEFAULT_TIMEOUT):
 
 def start_proxy(args, port=None, sekisho=None, timeout=DEFAULT_TIMEOUT):
     """Start `sekisho proxy ARGS...`. If `port` is given, wait until it
-    accepts connections and set .port. Returns the Proc."""
+    accepts connections and has said it is up, and set .port. Returns the Proc."""
     p = Proc([sekisho or sekisho_path(), "proxy"] + list(args), name="proxy")
     if port is not None:
         wait_port(port, timeout=timeout, proc=p)
+        # The listeners accept (into the kernel's backlog) before the admin
+        # listener, the state backend and the workers are up; the proxy
+        # says "listening on" when all of them are.
+        p.wait_log(r"sekisho proxy: listening on", timeout)
         p.port = port
     return p
 
