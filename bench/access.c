@@ -13,32 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../src/sys/geoip.h"
+#include "bench_util.h"
 #include "sekisho/access.h"
 
 #define REPEAT 5
 #define PROBES 200000
-
-static double now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v)
-{
-	qsort(v, REPEAT, sizeof(*v), cmp_d);
-	return v[REPEAT / 2];
-}
 
 static uint64_t rng = 88172645463325252ull;
 static uint64_t rnd(void)
@@ -97,15 +78,15 @@ static void bench_list(size_t n)
 	double t_table[REPEAT], t_scan[REPEAT];
 	size_t hits_table = 0, hits_scan = 0, np = 0;
 	for (int rep = 0; rep < REPEAT; rep++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 		size_t h = 0;
 		for (size_t i = 0; i < PROBES; i++)
 			h += !access_check(r, &probe[i], SK_SLICE_NULL, SK_COUNTRY_UNKNOWN, NULL);
-		t_table[rep] = (now_ns() - t0) / PROBES;
+		t_table[rep] = (bench_now_ns() - t0) / PROBES;
 		hits_table = h;
 		/* The scan gets fewer probes for large lists, or it takes minutes. */
 		np = n > 5000 ? PROBES / 20 : PROBES;
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		h = 0;
 		for (size_t i = 0; i < np; i++)
 			for (size_t k = 0; k < n; k++)
@@ -113,10 +94,10 @@ static void bench_list(size_t n)
 					h++;
 					break;
 				}
-		t_scan[rep] = (now_ns() - t0) / np;
+		t_scan[rep] = (bench_now_ns() - t0) / np;
 		hits_scan = h;
 	}
-	double a = median(t_table), b = median(t_scan);
+	double a = bench_median(t_table, REPEAT), b = bench_median(t_scan, REPEAT);
 	printf("deny list %6zu CIDRs: access_check %7.1f ns   linear scan %9.1f ns   (%.0fx; denied %.1f%% and %.1f%% "
 	       "of the probes)\n",
 	       n, a, b, b / a, 100.0 * (double)hits_table / PROBES, 100.0 * (double)hits_scan / (double)np);
@@ -142,17 +123,17 @@ static void bench_geoip(const char *path)
 	double t[REPEAT];
 	size_t known = 0;
 	for (int rep = 0; rep < REPEAT; rep++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 		size_t k = 0;
 		for (size_t i = 0; i < PROBES; i++)
 			k += geoip_country(g, &probe[i]) != SK_COUNTRY_UNKNOWN;
-		t[rep] = (now_ns() - t0) / PROBES;
+		t[rep] = (bench_now_ns() - t0) / PROBES;
 		known = k;
 	}
 	char d[256];
 	geoip_describe(g, d, sizeof(d));
-	printf("geoip_country (%s): %.1f ns per lookup, %zu of %d random IPv4 addresses known\n", d, median(t), known,
-	       PROBES);
+	printf("geoip_country (%s): %.1f ns per lookup, %zu of %d random IPv4 addresses known\n", d,
+	       bench_median(t, REPEAT), known, PROBES);
 	sink += known;
 	free(probe);
 	geoip_close(g);

@@ -22,20 +22,14 @@
  * users from 50 000 names, so the tables are not cache-hot.
  * Pin it yourself: taskset -c 1 build/release/bench/guard.
  */
-#include <fcntl.h>
-#include <hiredis/hiredis.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "../src/proxy/guard.h"
+#include "bench_util.h"
 #include "sekisho/login.h"
 #include "sekisho/siphash.h"
 #include "sekisho/state.h"
@@ -50,25 +44,6 @@
 #define NAME_W 24       /* bytes per user name in user_names */
 
 static volatile uint64_t sink;
-
-static double now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v)
-{
-	qsort(v, REPEAT, sizeof(*v), cmp_d);
-	return v[REPEAT / 2];
-}
 
 /* Source number i (0..2^24-1) as 10.x.y.z, stored v4-mapped like the
  * proxy's accepted addresses. */
@@ -179,7 +154,7 @@ static void login_bench(uint16_t port, uint32_t iter, bool success, login_result
 		login_result w;
 		memset(&w, 0, sizeof(w));
 		login_result *acc = r < 0 ? &w : res;
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 		for (uint32_t i = 0; i < iter; i++) {
 			sk_addr src = src_addr(src_of(i));
 			const char *u = user_names + (size_t)((i * 40503u) % USERS) * NAME_W;
@@ -204,7 +179,7 @@ static void login_bench(uint16_t port, uint32_t iter, bool success, login_result
 			}
 			sink += d.delay_ms;
 		}
-		double ns = (now_ns() - t0) / iter;
+		double ns = (bench_now_ns() - t0) / iter;
 		if (r < 0)
 			continue;
 		v[r] = ns;
@@ -217,7 +192,7 @@ static void login_bench(uint16_t port, uint32_t iter, bool success, login_result
 	free(la);
 	res->rt /= (double)iter * REPEAT;
 	res->evictions /= (double)iter * REPEAT;
-	res->ns = median(v);
+	res->ns = bench_median(v, REPEAT);
 }
 
 /* ---- the ban check of every request ---- */
@@ -254,7 +229,7 @@ static void ban_bench(uint16_t port, uint32_t iter, uint32_t pool, unsigned ban_
 		state_stats a0, a1;
 		state_get_stats(s, &a0);
 		uint64_t n = 0;
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 		for (uint32_t i = 0; i < iter; i++) {
 			guard_ban gb;
 			/* Clients in turn over a shuffled order, so consecutive
@@ -264,7 +239,7 @@ static void ban_bench(uint16_t port, uint32_t iter, uint32_t pool, unsigned ban_
 			b->c.client = src_addr(src_of((uint32_t)((k * 7919u) % pool)));
 			n += guard_banned(&b->c, &gb);
 		}
-		double ns = (now_ns() - t0) / iter;
+		double ns = (bench_now_ns() - t0) / iter;
 		if (r < 0)
 			continue;
 		v[r] = ns;
@@ -276,7 +251,7 @@ static void ban_bench(uint16_t port, uint32_t iter, uint32_t pool, unsigned ban_
 	px_close(b);
 	res->rt /= (double)iter * REPEAT;
 	res->banned = (double)refused / ((double)iter * REPEAT);
-	res->ns = median(v);
+	res->ns = bench_median(v, REPEAT);
 }
 
 /* ---- baselines ---- */
@@ -298,14 +273,14 @@ static double siphash_key(uint32_t iter)
 				kl[j] = strlen(k);
 				memcpy(ks[j], k, kl[j] + 1);
 			}
-			double t0 = now_ns();
+			double t0 = bench_now_ns();
 			for (uint32_t j = 0; j < 1000; j++)
 				sink += siphash13(key, ks[j], kl[j]);
-			t += now_ns() - t0;
+			t += bench_now_ns() - t0;
 		}
 		v[r] = t / iter;
 	}
-	return median(v);
+	return bench_median(v, REPEAT);
 }
 
 /* One state_count_add of a key made outside the clock, on the memory
@@ -320,7 +295,7 @@ static double bare_count_add(uint32_t iter)
 		snprintf(ks[j], sizeof(ks[j]), "ip:10.%u.%u.%u", j >> 16 & 255, j >> 8 & 255, j & 255);
 	bench_px *b = px_open(0, 0, 0);
 	for (int r = -1; r < REPEAT; r++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 		for (uint32_t i = 0; i < iter; i++) {
 			uint64_t c;
 			const char *k = ks[(i * 40503u) % USERS];
@@ -328,91 +303,11 @@ static double bare_count_add(uint32_t iter)
 			sink += c;
 		}
 		if (r >= 0)
-			v[r] = (now_ns() - t0) / iter;
+			v[r] = (bench_now_ns() - t0) / iter;
 	}
 	px_close(b);
 	free(ks);
-	return median(v);
-}
-
-/* ---- a private redis-server (as bench/state does) ---- */
-
-static uint16_t free_port(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t al = sizeof(a);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &al) != 0)
-		exit(1);
-	close(fd);
-	return ntohs(a.sin_port);
-}
-
-static redisContext *ping_conn(uint16_t port)
-{
-	struct timeval tv = { 1, 0 };
-	redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
-	if (!c || c->err) {
-		if (c)
-			redisFree(c);
-		return NULL;
-	}
-	redisReply *r = redisCommand(c, "PING");
-	if (!r) {
-		redisFree(c);
-		return NULL;
-	}
-	freeReplyObject(r);
-	return c;
-}
-
-static pid_t redis_start(uint16_t port, char *dir)
-{
-	char p[8];
-	snprintf(p, sizeof(p), "%u", (unsigned)port);
-	pid_t pid = fork();
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDWR);
-		if (nul >= 0) {
-			dup2(nul, 1);
-			dup2(nul, 2);
-		}
-		execlp("redis-server", "redis-server", "--port", p, "--bind", "127.0.0.1", "--save", "",
-		       "--appendonly", "no", "--dir", dir, "--daemonize", "no", (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 250 && pid > 0; i++) {
-		if (waitpid(pid, NULL, WNOHANG) == pid)
-			return -1;
-		redisContext *c = ping_conn(port);
-		if (c) {
-			redisFree(c);
-			return pid;
-		}
-		struct timespec ts = { 0, 20000000 };
-		nanosleep(&ts, NULL);
-	}
-	return -1;
-}
-
-static double ping_cost(uint16_t port, uint32_t iter)
-{
-	redisContext *pc = ping_conn(port);
-	if (!pc)
-		return 0;
-	double v[REPEAT];
-	for (int r = 0; r < REPEAT; r++) {
-		double t0 = now_ns();
-		for (uint32_t i = 0; i < iter; i++) {
-			redisReply *rep = redisCommand(pc, "PING");
-			if (rep)
-				freeReplyObject(rep);
-		}
-		v[r] = (now_ns() - t0) / iter;
-	}
-	redisFree(pc);
-	return median(v);
+	return bench_median(v, REPEAT);
 }
 
 /* ---- output ---- */
@@ -460,6 +355,18 @@ static void print_actions(const login_result *lr)
 	       (unsigned long long)lr->bans);
 }
 
+/* The failed and the successful login figures of one backend, in µs. */
+static void print_logins(const login_result *failed, const login_result *success, size_t check_ops,
+			 size_t record_ops, double base, const char *bname)
+{
+	char what[64];
+	snprintf(what, sizeof(what), "login, failed (check: %zu ops)", check_ops);
+	print_login(what, failed, base, "us", 1000, bname);
+	print_actions(failed);
+	snprintf(what, sizeof(what), "login, success (+ record: %zu ops)", record_ops);
+	print_login(what, success, base, "us", 1000, bname);
+}
+
 static void print_ban(const char *what, const ban_result *br, double base, const char *unit, double div,
 		      const char *bname)
 {
@@ -504,33 +411,25 @@ int main(int argc, char **argv)
 	ban_bench(0, iter, BAN_POOL, 0, &bm);
 	printf("  siphash13 of an ip: key (baseline)  %8.1f ns\n", h);
 	printf("  bare count_add                      %8.1f ns  (%5.1fx siphash)\n", ca, ca / h);
-	char what[64];
-	snprintf(what, sizeof(what), "login, failed (check: %zu ops)", check_ops);
-	print_login(what, &lf, h, "us", 1000, "siphash");
-	print_actions(&lf);
-	snprintf(what, sizeof(what), "login, success (+ record: %zu ops)", record_ops);
-	print_login(what, &ls, h, "us", 1000, "siphash");
+	print_logins(&lf, &ls, check_ops, record_ops, h, "siphash");
 	print_ban("ban check (2 BAN_GET), 100k clients", &bm, h, "ns", 1, "siphash");
 	distinct_report(0, &lf);
 
-	char dir[] = "/tmp/sekisho-bench-redis-XXXXXX";
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
+	bench_redis srv;
+	int started = bench_redis_start(&srv);
+	if (started < 0)
 		return 1;
-	}
-	uint16_t port = free_port();
-	pid_t pid = redis_start(port, dir);
-	if (pid < 0) {
+	if (started > 0) {
 		printf("redis backend: skipped (redis-server not found or did not start)\n");
-		rmdir(dir);
 		free(names);
 		return 0;
 	}
+	uint16_t port = srv.port;
 	uint32_t riter = iter / 20 < 2000 ? 2000 : iter / 20;
 	printf("redis backend (redis-server on 127.0.0.1:%u, through the fallback wrapper as in the proxy; %u per "
 	       "figure)\n",
 	       (unsigned)port, riter);
-	double ping = ping_cost(port, riter);
+	double ping = bench_ping_ns(port, riter, REPEAT);
 	if (ping <= 0) {
 		printf("  cannot talk to redis-server\n");
 	} else {
@@ -544,11 +443,7 @@ int main(int argc, char **argv)
 		ban_bench(port, iter, HOT_POOL, 1000, &hot);
 		ban_bench(port, iter, 1, 1000, &one);
 		printf("  PING round trip (baseline)          %8.2f us\n", ping / 1000);
-		snprintf(what, sizeof(what), "login, failed (check: %zu ops)", check_ops);
-		print_login(what, &rf, ping, "us", 1000, "PING");
-		print_actions(&rf);
-		snprintf(what, sizeof(what), "login, success (+ record: %zu ops)", record_ops);
-		print_login(what, &rs, ping, "us", 1000, "PING");
+		print_logins(&rf, &rs, check_ops, record_ops, ping, "PING");
 		print_ban("ban check, cache off", &off, ping, "us", 1000, "PING");
 		print_ban("ban check, cache 1s, 100k clients", &cold, ping, "us", 1000, "PING");
 		print_ban("ban check, cache 1s, 500 clients", &warm, ping, "us", 1000, "PING");
@@ -556,12 +451,7 @@ int main(int argc, char **argv)
 		print_ban("ban check, cache hit (1 client)", &one, ping, "ns", 1, "PING");
 		distinct_report(port, &rf);
 	}
-	kill(pid, SIGTERM);
-	waitpid(pid, NULL, 0);
-	char path[64];
-	snprintf(path, sizeof(path), "%s/dump.rdb", dir);
-	unlink(path);
-	rmdir(dir);
+	bench_redis_stop(&srv);
 	free(names);
 	return 0;
 }

@@ -12,43 +12,17 @@
  * PING round trip on its own hiredis connection measured in the same run.
  * Each figure is the median of 5 repetitions.
  */
-#include <fcntl.h>
-#include <hiredis/hiredis.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
+#include "bench_util.h"
 #include "sekisho/siphash.h"
 #include "sekisho/state.h"
 
-
 #define REPEAT 5
-
-static double now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v)
-{
-	qsort(v, REPEAT, sizeof(*v), cmp_d);
-	return v[REPEAT / 2];
-}
 
 static size_t ip_key(char *buf, size_t cap, uint32_t i)
 {
@@ -82,7 +56,7 @@ static double mem_add(size_t cap, uint32_t keys, uint32_t iter, int distinct)
 	double v[REPEAT];
 	for (int r = 0; r < REPEAT; r++) {
 		state *s = state_memory_new(cap, NULL);
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 		for (uint32_t i = 0; i < iter; i++) {
 			uint64_t c;
 			sk_slice key = sk_slice_make(k + (size_t)i * KEY_W, lens[i]);
@@ -96,14 +70,14 @@ static double mem_add(size_t cap, uint32_t keys, uint32_t iter, int distinct)
 			}
 			sink += c;
 		}
-		v[r] = (now_ns() - t0) / iter;
+		v[r] = (bench_now_ns() - t0) / iter;
 		state_free(s);
 	}
 	free(k);
 	free(lens);
 	free(m);
 	free(mlens);
-	return median(v);
+	return bench_median(v, REPEAT);
 }
 
 static double hash_only(uint32_t keys, uint32_t iter)
@@ -113,14 +87,14 @@ static double hash_only(uint32_t keys, uint32_t iter)
 	char *k = make_keys(keys, iter, &lens);
 	double v[REPEAT];
 	for (int r = 0; r < REPEAT; r++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 		for (uint32_t i = 0; i < iter; i++)
 			sink += siphash13(key, k + (size_t)i * KEY_W, lens[i]);
-		v[r] = (now_ns() - t0) / iter;
+		v[r] = (bench_now_ns() - t0) / iter;
 	}
 	free(k);
 	free(lens);
-	return median(v);
+	return bench_median(v, REPEAT);
 }
 
 /* The batch the proxy sends per login attempt: 6 ops, then (if there is
@@ -159,7 +133,7 @@ static double batch_cost(state *s, size_t nops, uint32_t iter, double *rt_per_ba
 	state_stats a, b;
 	state_get_stats(s, &a);
 	for (int r = 0; r < REPEAT; r++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 		for (uint32_t i = 0; i < iter; i++) {
 			login_ops(ops, nops, bufs, i + (uint32_t)r * iter);
 			if (state_batch(s, ops, nops, 1000000 + i) != STATE_OK) {
@@ -168,11 +142,11 @@ static double batch_cost(state *s, size_t nops, uint32_t iter, double *rt_per_ba
 			}
 			sink += ops[1].count;
 		}
-		v[r] = (now_ns() - t0) / iter;
+		v[r] = (bench_now_ns() - t0) / iter;
 	}
 	state_get_stats(s, &b);
 	*rt_per_batch = (double)(b.round_trips - a.round_trips) / ((double)iter * REPEAT);
-	return median(v);
+	return bench_median(v, REPEAT);
 }
 
 /* µs per single op: count_add, or distinct_add (`distinct`) with a member
@@ -181,7 +155,7 @@ static double single_cost(state *s, uint32_t iter, int distinct)
 {
 	double v[REPEAT];
 	for (int r = 0; r < REPEAT; r++) {
-		double t0 = now_ns();
+		double t0 = bench_now_ns();
 		for (uint32_t i = 0; i < iter; i++) {
 			uint64_t c;
 			char m[16];
@@ -197,70 +171,9 @@ static double single_cost(state *s, uint32_t iter, int distinct)
 				exit(1);
 			sink += c;
 		}
-		v[r] = (now_ns() - t0) / iter;
+		v[r] = (bench_now_ns() - t0) / iter;
 	}
-	return median(v);
-}
-
-/* ---- a private redis-server ---- */
-
-static uint16_t free_port(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t al = sizeof(a);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&a, &al) != 0)
-		exit(1);
-	close(fd);
-	return ntohs(a.sin_port);
-}
-
-static redisContext *ping_conn(uint16_t port)
-{
-	struct timeval tv = { 1, 0 };
-	redisContext *c = redisConnectWithTimeout("127.0.0.1", port, tv);
-	if (!c || c->err) {
-		if (c)
-			redisFree(c);
-		return NULL;
-	}
-	redisReply *r = redisCommand(c, "PING");
-	if (!r) {
-		redisFree(c);
-		return NULL;
-	}
-	freeReplyObject(r);
-	return c;
-}
-
-static pid_t redis_start(uint16_t port, char *dir)
-{
-	char p[8];
-	snprintf(p, sizeof(p), "%u", (unsigned)port);
-	pid_t pid = fork();
-	if (pid == 0) {
-		int nul = open("/dev/null", O_RDWR);
-		if (nul >= 0) {
-			dup2(nul, 1);
-			dup2(nul, 2);
-		}
-		execlp("redis-server", "redis-server", "--port", p, "--bind", "127.0.0.1", "--save", "",
-		       "--appendonly", "no", "--dir", dir, "--daemonize", "no", (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 250 && pid > 0; i++) {
-		if (waitpid(pid, NULL, WNOHANG) == pid)
-			return -1;
-		redisContext *c = ping_conn(port);
-		if (c) {
-			redisFree(c);
-			return pid;
-		}
-		struct timespec ts = { 0, 20000000 };
-		nanosleep(&ts, NULL);
-	}
-	return -1;
+	return bench_median(v, REPEAT);
 }
 
 int main(int argc, char **argv)
@@ -292,34 +205,18 @@ int main(int argc, char **argv)
 		state_free(m);
 	}
 
-	char dir[] = "/tmp/sekisho-bench-redis-XXXXXX";
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
+	bench_redis rs;
+	int started = bench_redis_start(&rs);
+	if (started < 0)
 		return 1;
-	}
-	uint16_t port = free_port();
-	pid_t pid = redis_start(port, dir);
-	if (pid < 0) {
+	if (started > 0) {
 		printf("redis backend: skipped (redis-server not found or did not start)\n");
-		rmdir(dir);
 		return 0;
 	}
+	uint16_t port = rs.port;
 	uint32_t riter = iter / 50 < 2000 ? 2000 : iter / 50;
 	printf("redis backend (redis-server on 127.0.0.1:%u, %u ops per figure)\n", (unsigned)port, riter);
-	redisContext *pc = ping_conn(port);
-	double pv[REPEAT];
-	for (int r = 0; r < REPEAT && pc; r++) {
-		double t0 = now_ns();
-		for (uint32_t i = 0; i < riter; i++) {
-			redisReply *rep = redisCommand(pc, "PING");
-			if (rep)
-				freeReplyObject(rep);
-		}
-		pv[r] = (now_ns() - t0) / riter;
-	}
-	double ping = pc ? median(pv) : 0;
-	if (pc)
-		redisFree(pc);
+	double ping = bench_ping_ns(port, riter, REPEAT);
 	char err[128];
 	state *s = state_redis_new("127.0.0.1", port, "bench:", 1000, err, sizeof(err));
 	if (!s || state_health(s) != STATE_OK) {
@@ -341,11 +238,6 @@ int main(int argc, char **argv)
 		       b / 1000, b / ping, rt);
 	}
 	state_free(s);
-	kill(pid, SIGTERM);
-	waitpid(pid, NULL, 0);
-	char path[64];
-	snprintf(path, sizeof(path), "%s/dump.rdb", dir);
-	unlink(path);
-	rmdir(dir);
+	bench_redis_stop(&rs);
 	return 0;
 }

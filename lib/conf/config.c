@@ -302,67 +302,72 @@ static bool set_upstream(cctx *x, const conf_directive *d, const cnode *n)
 	return dup_str(x, d->path, n, CONF_MAX_STRING, &u->url);
 }
 
-/* A list of CIDRs under `path` (a key, or a field of a list entry). */
-static bool cidr_list(cctx *x, const char *path, long long max, const cnode *n, const sk_cidr **out,
-		      size_t *nout)
+/* What a list of scalars holds: elements of `size` bytes, each parsed from
+ * one scalar by `parse`; `want` and `bad` complete the messages "expected
+ * WANT" and "\"...\" is not BAD". */
+typedef struct scalar_kind {
+	size_t size;
+	bool (*parse)(sk_slice s, void *out);
+	const char *want;
+	const char *bad;
+} scalar_kind;
+
+static bool parse_cidr_item(sk_slice s, void *out)
 {
-	char b[96];
-	const cnode *it;
-	size_t count;
-	if (!list_items_at(x, path, max, n, true, &it, &count))
-		return false;
-	sk_cidr *l = arena_calloc(x->mem, count ? count : 1, sizeof(*l));
-	if (!l)
-		return fail(x, n, "out of memory");
-	for (size_t i = 0; i < count; i++, it = it->next) {
-		if (it->kind != CN_SCALAR || cnode_is_null(it))
-			return fail(x, it, "%s: expected a CIDR like \"10.0.0.0/8\", got %s", path, kind_name(it));
-		if (!cidr_parse(sk_slice_make(it->s, it->len), &l[i]))
-			return fail(x, it, "%s: \"%s\" is not an address or CIDR (\"10.0.0.0/8\", \"2001:db8::/32\")",
-				    path, show(b, it->s, it->len));
-	}
-	*out = l;
-	*nout = count;
-	return true;
+	return cidr_parse(s, out);
 }
 
-static bool set_cidrs(cctx *x, const conf_directive *d, const cnode *n)
+static bool parse_country_item(sk_slice s, void *out)
 {
-	char *base = (char *)x->c;
-	return cidr_list(x, d->path, d->max, n, (const sk_cidr **)(base + d->off), (size_t *)(base + d->off_n));
+	/* NO (Norway) is a YAML 1.1 boolean to some tools, not to this
+	 * parser: a plain NO stays the country. */
+	return country_parse(s, out);
 }
 
-/* A list of ISO 3166-1 alpha-2 codes under `path`. */
-static bool country_list(cctx *x, const char *path, long long max, const cnode *n, const sk_country **out,
+static const scalar_kind KIND_CIDR = { sizeof(sk_cidr), parse_cidr_item, "a CIDR like \"10.0.0.0/8\"",
+				       "an address or CIDR (\"10.0.0.0/8\", \"2001:db8::/32\")" };
+static const scalar_kind KIND_COUNTRY = { sizeof(sk_country), parse_country_item, "a country code like JP",
+					  "an ISO 3166-1 alpha-2 country code (JP, US, DE, ...)" };
+
+/* A list of `k` under `path` (a key, or a field of a list entry), at most
+ * `max` entries: an arena array (never NULL on success; *nout entries), or
+ * NULL after fail(). */
+static void *scalar_list(cctx *x, const char *path, long long max, const cnode *n, const scalar_kind *k,
 			 size_t *nout)
 {
 	char b[96];
 	const cnode *it;
 	size_t count;
 	if (!list_items_at(x, path, max, n, true, &it, &count))
-		return false;
-	sk_country *l = arena_calloc(x->mem, count ? count : 1, sizeof(*l));
-	if (!l)
-		return fail(x, n, "out of memory");
-	for (size_t i = 0; i < count; i++, it = it->next) {
-		if (it->kind != CN_SCALAR || cnode_is_null(it))
-			return fail(x, it, "%s: expected a country code like JP, got %s", path, kind_name(it));
-		/* NO (Norway) is a YAML 1.1 boolean to some tools, not to this
-		 * parser: a plain NO stays the country. */
-		if (!country_parse(sk_slice_make(it->s, it->len), &l[i]))
-			return fail(x, it, "%s: \"%s\" is not an ISO 3166-1 alpha-2 country code (JP, US, DE, ...)",
-				    path, show(b, it->s, it->len));
+		return NULL;
+	char *l = arena_calloc(x->mem, count ? count : 1, k->size);
+	if (!l) {
+		fail(x, n, "out of memory");
+		return NULL;
 	}
-	*out = l;
+	for (size_t i = 0; i < count; i++, it = it->next) {
+		if (it->kind != CN_SCALAR || cnode_is_null(it)) {
+			fail(x, it, "%s: expected %s, got %s", path, k->want, kind_name(it));
+			return NULL;
+		}
+		if (!k->parse(sk_slice_make(it->s, it->len), l + i * k->size)) {
+			fail(x, it, "%s: \"%s\" is not %s", path, show(b, it->s, it->len), k->bad);
+			return NULL;
+		}
+	}
 	*nout = count;
-	return true;
+	return l;
 }
 
-static bool set_countries(cctx *x, const conf_directive *d, const cnode *n)
+/* A top-level list of `k` (CT_CIDRS, CT_COUNTRIES), stored as list_alloc does. */
+static bool set_scalars(cctx *x, const conf_directive *d, const cnode *n, const scalar_kind *k)
 {
 	char *base = (char *)x->c;
-	return country_list(x, d->path, d->max, n, (const sk_country **)(base + d->off),
-			    (size_t *)(base + d->off_n));
+	void *l = scalar_list(x, d->path, d->max, n, k, (size_t *)(base + d->off_n));
+	if (!l)
+		return false;
+	*(void **)(base + d->off) = l;
+	return true;
 }
 
 /* Entries of access.paths: {prefix, allow, deny, countries_allow, countries_deny}. */
@@ -390,16 +395,16 @@ static bool set_access_paths(cctx *x, const conf_directive *d, const cnode *n)
 				return fail(x, v[0], "%s: prefix %s is listed twice", d->path, l[i].prefix);
 		char sub[64];
 		snprintf(sub, sizeof(sub), "%s: allow", d->path);
-		if (v[1] && !cidr_list(x, sub, 10000, v[1], &l[i].allow, &l[i].nallow))
+		if (v[1] && !(l[i].allow = scalar_list(x, sub, 10000, v[1], &KIND_CIDR, &l[i].nallow)))
 			return false;
 		snprintf(sub, sizeof(sub), "%s: deny", d->path);
-		if (v[2] && !cidr_list(x, sub, 10000, v[2], &l[i].deny, &l[i].ndeny))
+		if (v[2] && !(l[i].deny = scalar_list(x, sub, 10000, v[2], &KIND_CIDR, &l[i].ndeny)))
 			return false;
 		snprintf(sub, sizeof(sub), "%s: countries_allow", d->path);
-		if (v[3] && !country_list(x, sub, 300, v[3], &l[i].countries_allow, &l[i].ncountries_allow))
+		if (v[3] && !(l[i].countries_allow = scalar_list(x, sub, 300, v[3], &KIND_COUNTRY, &l[i].ncountries_allow)))
 			return false;
 		snprintf(sub, sizeof(sub), "%s: countries_deny", d->path);
-		if (v[4] && !country_list(x, sub, 300, v[4], &l[i].countries_deny, &l[i].ncountries_deny))
+		if (v[4] && !(l[i].countries_deny = scalar_list(x, sub, 300, v[4], &KIND_COUNTRY, &l[i].ncountries_deny)))
 			return false;
 		if (!v[1] && !v[2] && !v[3] && !v[4])
 			return fail(x, it, "%s: the entry for %s has no allow, deny, countries_allow or countries_deny",
@@ -769,7 +774,7 @@ static bool set_value(cctx *x, const conf_directive *d, const cnode *n)
 	case CT_UPSTREAM:
 		return set_upstream(x, d, n);
 	case CT_CIDRS:
-		return set_cidrs(x, d, n);
+		return set_scalars(x, d, n, &KIND_CIDR);
 	case CT_CERTS:
 		return set_certs(x, d, n);
 	case CT_EXCEPTIONS:
@@ -785,7 +790,7 @@ static bool set_value(cctx *x, const conf_directive *d, const cnode *n)
 	case CT_PWFIELDS:
 		return set_pwfields(x, d, n);
 	case CT_COUNTRIES:
-		return set_countries(x, d, n);
+		return set_scalars(x, d, n, &KIND_COUNTRY);
 	case CT_ACCESS_PATHS:
 		return set_access_paths(x, d, n);
 	}
@@ -944,6 +949,19 @@ static bool check_listen_clash(cctx *x, const char *path, const sk_listen *l, si
 	return true;
 }
 
+/* `s` is 1 to `max` of A-Z a-z 0-9 and the characters of `extra`. */
+static bool word_ok(const char *s, size_t max, const char *extra)
+{
+	size_t len = strlen(s);
+	if (len < 1 || len > max)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') ||
+		      strchr(extra, s[i]))) /* s[i] is not NUL: strchr cannot match the terminator */
+			return false;
+	return true;
+}
+
 /* Checks that involve several keys. */
 static bool validate(cctx *x)
 {
@@ -981,14 +999,7 @@ static bool validate(cctx *x)
 		    !check_listen_clash(x, "admin.listen", &c->admin.listen, 1, "tls.listen", c->tls.listen, c->tls.nlisten))
 			return false;
 	}
-	const char *pre = c->state.redis_prefix;
-	size_t plen = strlen(pre);
-	bool pre_ok = plen >= 1 && plen <= 64;
-	for (size_t i = 0; pre_ok && i < plen; i++)
-		pre_ok = (pre[i] >= 'A' && pre[i] <= 'Z') || (pre[i] >= 'a' && pre[i] <= 'z') ||
-			 (pre[i] >= '0' && pre[i] <= '9') || pre[i] == ':' || pre[i] == '_' || pre[i] == '.' ||
-			 pre[i] == '-';
-	if (!pre_ok)
+	if (!word_ok(c->state.redis_prefix, 64, ":_.-"))
 		return fail(x, where(x, "state.redis_prefix"),
 			    "state.redis_prefix: 1 to 64 of A-Z a-z 0-9 : _ . - (a key prefix must not hold spaces or braces)");
 	/* The token goes into an HTTP header and a shell variable: visible
@@ -1002,13 +1013,7 @@ static bool validate(cctx *x)
 		return fail(x, where(x, "admin.token"),
 			    "admin.token: \"\" or 16 to 256 visible ASCII characters (no spaces)");
 	/* The table name reaches nft's command line: a plain identifier only. */
-	const char *tab = c->bans.nft_table;
-	size_t tablen = strlen(tab);
-	bool tab_ok = tablen >= 1 && tablen <= 32;
-	for (size_t i = 0; tab_ok && i < tablen; i++)
-		tab_ok = (tab[i] >= 'A' && tab[i] <= 'Z') || (tab[i] >= 'a' && tab[i] <= 'z') ||
-			 (tab[i] >= '0' && tab[i] <= '9') || tab[i] == '_';
-	if (!tab_ok)
+	if (!word_ok(c->bans.nft_table, 32, "_"))
 		return fail(x, where(x, "bans.nft_table"), "bans.nft_table: 1 to 32 of A-Z a-z 0-9 _");
 	if (c->totp_gate.npaths && !c->totp_gate.secrets[0])
 		return fail(x, where2(x, "totp_gate.secrets", "totp_gate.paths"),

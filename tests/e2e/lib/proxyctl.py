@@ -906,13 +906,18 @@ class Runner:
 
 # ---------------------------------------------------------------- sources and the CLI (bans)
 
+def _check_source(source):
+    import ipaddress
+    if ipaddress.ip_address(source) not in ipaddress.ip_network("127.0.0.0/8"):
+        raise ProxyCtlError("refusing source address %r: only 127.0.0.0/8" % (source,))
+
+
 def connect_from(port, source, host="127.0.0.1", timeout=DEFAULT_TIMEOUT):
     """A TCP socket to host:port whose source address is `source`, any
     address in 127.0.0.0/8 (Linux routes all of it to lo), so one test can
     play many clients. Raises OSError if the connect fails or times out."""
     _check_host(host)
-    if not source.startswith("127."):
-        raise ProxyCtlError("refusing source %r: tests only use 127.0.0.0/8" % (source,))
+    _check_source(source)
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
         s.settimeout(timeout)
@@ -923,6 +928,12 @@ def connect_from(port, source, host="127.0.0.1", timeout=DEFAULT_TIMEOUT):
         s.close()
         raise
     return s
+
+
+def conn_from(source, port, host="127.0.0.1", timeout=DEFAULT_TIMEOUT):
+    """connect_from() wrapped in a Conn (note the argument order: source
+    first), so a test can play clients from many networks."""
+    return Conn(sock=connect_from(port, source, host, timeout), timeout=timeout)
 
 
 def request_from(port, source, method="GET", path="/", headers=None, body=None, host="127.0.0.1",
@@ -977,29 +988,3 @@ def form_inputs(html):
         if "name" in attrs:
             out[attrs["name"]] = attrs.get("value", "")
     return out
-
-
-# ---------------------------------------------------------------- source addresses (access)
-
-def _check_source(source):
-    import ipaddress
-    if ipaddress.ip_address(source) not in ipaddress.ip_network("127.0.0.0/8"):
-        raise ProxyCtlError("refusing source address %r: only 127.0.0.0/8" % (source,))
-
-
-def conn_from(source, port, host="127.0.0.1", timeout=DEFAULT_TIMEOUT):
-    """A Conn to host:port whose socket is bound to `source`, an address in
-    127.0.0.0/8 (Linux accepts any 127.x.y.z as a local address), so a test
-    can play clients from many networks."""
-    _check_host(host)
-    _check_source(source)
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.settimeout(timeout)
-        s.bind((source, 0))
-        s.connect((host, port))
-        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    except OSError:
-        s.close()
-        raise
-    return Conn(sock=s, timeout=timeout)
