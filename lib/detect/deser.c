@@ -216,11 +216,14 @@ int deser_detect(const det_input *in, det_hit *hit)
 					 DET_SCORE_CRITICAL, i, 4, v.len);
 	if (cl & DC_ALPHA) {
 		long at;
-		/* base64 of AC ED 00 05, and of the .NET BinaryFormatter header */
-		if ((at = deser_find_cs(v, "rO0AB")) >= 0 && deser_word_start(v, (size_t)at))
+		/* base64 of AC ED 00 05, and of the .NET BinaryFormatter
+		 * header. The first two magics hold a digit and are found
+		 * case-sensitively, so a value without a digit (a word, a
+		 * search) has neither and skips the searches. */
+		if ((cl & DC_DIGIT) && (at = deser_find_cs(v, "rO0AB")) >= 0 && deser_word_start(v, (size_t)at))
 			return deser_hit(hit, "deser.java: base64 Java serialization stream",
 					 DET_SCORE_CRITICAL, (size_t)at, 5, v.len);
-		if (in->paranoia >= 3 && (at = deser_find_cs(v, "H4sIAAAAAAAA")) >= 0)
+		if (in->paranoia >= 3 && (cl & DC_DIGIT) && (at = deser_find_cs(v, "H4sIAAAAAAAA")) >= 0)
 			return deser_hit(hit, "deser.gzip: base64 gzip blob", DET_SCORE_NOTICE,
 					 (size_t)at, 12, v.len);
 		if ((cl & DC_DIGIT) && (at = deser_find(v, "aced0005")) >= 0 && deser_word_start(v, (size_t)at))
