@@ -486,8 +486,11 @@ static void inspect_and_route(conn *c, sk_slice body)
 		c->flagged = true;
 		atomic_fetch_add(&px->stats.flagged, 1);
 	}
-	atomic_fetch_add(&px->stats.passed, 1);
-	if (s->nlogins && login_check(c, &view, body) != LOGIN_CHECK_FORWARD)
+	int lc = s->nlogins ? login_check(c, &view, body) : LOGIN_CHECK_FORWARD;
+	if (lc == LOGIN_CHECK_ANSWERED)
+		return;
+	atomic_fetch_add(&px->stats.passed, 1); /* forwarded now, or after its login delay */
+	if (lc == LOGIN_CHECK_HELD)
 		return;
 	upstream_request_build(c, body, c->req_stream.mode != BF_NONE);
 	start_upstream(c);
