@@ -68,6 +68,20 @@ enum det_class {
  * that lacks one of its letters before searching. */
 #define DC_LETTER(ch) (UINT64_C(1) << (32 + (((unsigned)(ch) | 0x20u) - 'a')))
 
+/* The letter bits of a few letters, as constant expressions: a keyword's
+ * letters spelled out, e.g. DC_LETTERS4('e', 'v', 'a', 'l'). */
+#define DC_LETTERS2(a, b) (DC_LETTER(a) | DC_LETTER(b))
+#define DC_LETTERS3(a, b, c) (DC_LETTERS2(a, b) | DC_LETTER(c))
+#define DC_LETTERS4(a, b, c, d) (DC_LETTERS2(a, b) | DC_LETTERS2(c, d))
+
+/* May a value of classes `cl` (det_classes) hold a word made of the
+ * letters `need` (DC_LETTER bits), ignoring case? False only when one of
+ * them is missing from the value. */
+static inline int det_has_letters(uint64_t cl, uint64_t need)
+{
+	return (cl & need) == need;
+}
+
 /* The letter bits (DC_LETTER) of the ASCII letters of s[0..n). Bytes
  * other than letters add nothing. */
 static inline uint64_t det_letters(const char *s, size_t n)

@@ -115,6 +115,8 @@ static void test_letters(void)
 	CHECK_INT(m >> 32, (DC_LETTER('w') | DC_LETTER('e') | DC_LETTER('b') | DC_LETTER('x')) >> 32);
 	CHECK_INT(det_classes(SK_LIT("0123 @[`{~\x80\xff")) >> 32, 0);
 	CHECK_INT(det_letters("aZ-z", 4), DC_LETTER('a') | DC_LETTER('z'));
+	CHECK(det_has_letters(det_classes(SK_LIT("EVAL(x)")), DC_LETTERS4('e', 'v', 'a', 'l')));
+	CHECK(!det_has_letters(det_classes(SK_LIT("evil(x)")), DC_LETTERS4('e', 'v', 'a', 'l')));
 	/* stems in upper case still reach the name scans */
 	det_hit h;
 	const char *up = "x/WEB-INF/WEB.XML";
