@@ -63,10 +63,12 @@ enum det_class {
 };
 
 /* Bits 32..57 of det_classes: the ASCII letters present, ignoring case
- * (bit 32 + 0 for a or A, ... bit 32 + 25 for z or Z). A detector whose
+ * (bit 32 + 0 for a or A, ... bit 32 + 25 for z or Z; the & 31 only keeps
+ * the shift defined where the argument is no letter, in the unevaluated
+ * arm of classes.c's table macro). A detector whose
  * keyword must appear in the value (in either case) can refuse a value
  * that lacks one of its letters before searching. */
-#define DC_LETTER(ch) (UINT64_C(1) << (32 + (((unsigned)(ch) | 0x20u) - 'a')))
+#define DC_LETTER(ch) (UINT64_C(1) << (32 + ((((unsigned)(ch) | 0x20u) - 'a') & 31u)))
 
 /* The letter bits of a few letters, as constant expressions: a keyword's
  * letters spelled out, e.g. DC_LETTERS4('e', 'v', 'a', 'l'). */
