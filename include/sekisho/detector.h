@@ -10,6 +10,7 @@
 #define SEKISHO_DETECTOR_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "sekisho/slice.h"
 #include "sekisho/target.h"
@@ -61,12 +62,48 @@ enum det_class {
 	DC_OTHER = 1u << 31,    /* ~ ^ _ and the rest */
 };
 
-/* The union of the classes of every byte of `v`. */
-unsigned det_classes(sk_slice v);
+/* Bits 32..57 of det_classes: the ASCII letters present, ignoring case
+ * (bit 32 + 0 for a or A, ... bit 32 + 25 for z or Z; the & 31 only keeps
+ * the shift defined where the argument is no letter, in the unevaluated
+ * arm of classes.c's table macro). A detector whose
+ * keyword must appear in the value (in either case) can refuse a value
+ * that lacks one of its letters before searching. */
+#define DC_LETTER(ch) (UINT64_C(1) << (32 + ((((unsigned)(ch) | 0x20u) - 'a') & 31u)))
+
+/* The letter bits of a few letters, as constant expressions: a keyword's
+ * letters spelled out, e.g. DC_LETTERS4('e', 'v', 'a', 'l'). */
+#define DC_LETTERS2(a, b) (DC_LETTER(a) | DC_LETTER(b))
+#define DC_LETTERS3(a, b, c) (DC_LETTERS2(a, b) | DC_LETTER(c))
+#define DC_LETTERS4(a, b, c, d) (DC_LETTERS2(a, b) | DC_LETTERS2(c, d))
+
+/* May a value of classes `cl` (det_classes) hold a word made of the
+ * letters `need` (DC_LETTER bits), ignoring case? False only when one of
+ * them is missing from the value. */
+static inline int det_has_letters(uint64_t cl, uint64_t need)
+{
+	return (cl & need) == need;
+}
+
+/* The letter bits (DC_LETTER) of the ASCII letters of s[0..n). Bytes
+ * other than letters add nothing. */
+static inline uint64_t det_letters(const char *s, size_t n)
+{
+	uint64_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned c = (unsigned char)s[i] | 0x20u;
+		if (c >= 'a' && c <= 'z')
+			m |= DC_LETTER(c);
+	}
+	return m;
+}
+
+/* The union of the classes of every byte of `v` (bits 0..31, DC_*) and
+ * the letters present (bits 32..57, DC_LETTER), in one pass. */
+uint64_t det_classes(sk_slice v);
 
 typedef struct det_input {
 	sk_slice value;  /* decoded value to inspect */
-	unsigned classes; /* det_classes(value), always filled in by the caller */
+	uint64_t classes; /* det_classes(value), always filled in by the caller */
 	sk_slice name;   /* parameter/header name, may be empty */
 	target_loc loc;  /* where the value was found */
 	int paranoia;    /* 1 (default) .. 3 (most sensitive) */

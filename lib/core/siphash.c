@@ -2,6 +2,8 @@
  * "SipHash: a fast short-input PRF", 2012); see include/sekisho/siphash.h. */
 #include "sekisho/siphash.h"
 
+#include <string.h>
+
 static inline uint64_t rotl(uint64_t x, unsigned b)
 {
 	return (x << b) | (x >> (64 - b));
@@ -73,10 +75,27 @@ void siphash_update(siphash_state *s, const void *p, size_t n)
 	}
 	if (!n)
 		return;
-	for (; n >= 8; b += 8, n -= 8)
-		compress(s, load64(b));
-	for (size_t i = 0; i < n; i++)
-		s->tail |= (uint64_t)b[i] << (8 * i);
+	if (n >= 8) {
+		/* The whole words on a copy of the state, which the compiler
+		 * keeps in registers (through s it stores every round back),
+		 * with the common SipHash-1-x compression spelled out. */
+		siphash_state w = *s;
+		if (w.c == 1)
+			for (; n >= 8; b += 8, n -= 8) {
+				uint64_t m = load64(b);
+				w.v3 ^= m;
+				sipround(&w);
+				w.v0 ^= m;
+			}
+		else
+			for (; n >= 8; b += 8, n -= 8)
+				compress(&w, load64(b));
+		*s = w;
+	}
+	/* The last n < 8 bytes, little-endian, as one padded load. */
+	uint8_t last[8] = { 0 };
+	memcpy(last, b, n);
+	s->tail = load64(last);
 	s->ntail = n;
 }
 

@@ -15,16 +15,18 @@
 	 (c) == '+' ? DC_PLUS : (c) == '?' ? DC_QUESTION : (c) == '!' ? DC_BANG :                                 \
 	 ((c) >= '0' && (c) <= '9') ? DC_DIGIT : (((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'z') ? DC_ALPHA :       \
 	 ((c) < 0x20 || (c) == 0x7f) ? DC_CTL : (c) >= 0x80 ? DC_HIGH : DC_OTHER)
-#define CC4(c) CC(c), CC((c) + 1), CC((c) + 2), CC((c) + 3)
+/* The class and, for a letter, its DC_LETTER bit. */
+#define CL(c) ((uint64_t)CC(c) | ((((c) | 0x20) >= 'a' && ((c) | 0x20) <= 'z') ? DC_LETTER(c) : 0))
+#define CC4(c) CL(c), CL((c) + 1), CL((c) + 2), CL((c) + 3)
 #define CC16(c) CC4(c), CC4((c) + 4), CC4((c) + 8), CC4((c) + 12)
 #define CC64(c) CC16(c), CC16((c) + 16), CC16((c) + 32), CC16((c) + 48)
 
-static const unsigned class_table[256] = { CC64(0u), CC64(64u), CC64(128u), CC64(192u) };
+static const uint64_t class_table[256] = { CC64(0u), CC64(64u), CC64(128u), CC64(192u) };
 
 /* One table load per byte. */
-unsigned det_classes(sk_slice v)
+uint64_t det_classes(sk_slice v)
 {
-	unsigned m = 0;
+	uint64_t m = 0;
 	const unsigned char *p = (const unsigned char *)v.p;
 	for (size_t i = 0; i < v.len; i++)
 		m |= class_table[p[i]];

@@ -956,6 +956,24 @@ static sk_slice region(sk_slice v, size_t from, unsigned char close)
 	return v;
 }
 
+/* Only the bytes the main scan of cmdi_detect tests start anything:
+ * blanks, control and high bytes (SS_ALWAYS: c <= ' ' or c >= 0x80), the
+ * separator bytes of sep_at (; & | CR LF NUL, '%' of %0a), '$' '<' '`'
+ * '/', and s e p in either case (SS_EVAL) when eval_call may run. At any
+ * other byte the chain is a no-op (sc stays 0), so the scan moves on to
+ * the next such byte. A constant expression, so that the compiler builds
+ * the table (as in classes.c). */
+enum { SS_ALWAYS = 1, SS_EVAL = 2 };
+#define SS(c)                                                                                                     \
+	((((c) <= ' ' || (c) >= 0x80 || (c) == ';' || (c) == '&' || (c) == '|' || (c) == '%' || (c) == '$' ||      \
+	   (c) == '<' || (c) == '`' || (c) == '/') ? SS_ALWAYS : 0) |                                                \
+	 ((((c) | 0x20) == 's' || ((c) | 0x20) == 'e' || ((c) | 0x20) == 'p') ? SS_EVAL : 0))
+#define SS4(c) SS(c), SS((c) + 1), SS((c) + 2), SS((c) + 3)
+#define SS16(c) SS4(c), SS4((c) + 4), SS4((c) + 8), SS4((c) + 12)
+#define SS64(c) SS16(c), SS16((c) + 16), SS16((c) + 32), SS16((c) + 48)
+
+static const unsigned char scan_stop[256] = { SS64(0u), SS64(64u), SS64(128u), SS64(192u) };
+
 int cmdi_detect(const det_input *in, det_hit *hit)
 {
 	sk_slice v = in->value;
@@ -997,17 +1015,15 @@ int cmdi_detect(const det_input *in, det_hit *hit)
 	int in_btick = 0;
 	int pathloc = in->loc == LOC_PATH || in->loc == LOC_PATH_SEGMENT;
 	int evals = (cl & DC_PAREN) && (cl & (DC_SQUOTE | DC_DQUOTE)); /* the eval_call branch can run */
+	/* the bytes the scan below stops at (see scan_stop) */
+	unsigned stop = evals ? SS_ALWAYS | SS_EVAL : SS_ALWAYS;
 	for (size_t i = 0; i < v.len; i++) {
+		while (i < v.len && !(scan_stop[(unsigned char)v.p[i]] & stop))
+			i++;
+		if (i >= v.len)
+			break;
 		unsigned char c = (unsigned char)v.p[i];
 		size_t sl;
-		/* Only the bytes tested below start anything: blanks and high
-		 * bytes, the separator bytes of sep_at (; & | CR LF NUL, '%' of
-		 * %0a), '$' '<' '`' '/', and s e p when eval_call may run. At
-		 * any other byte the chain is a no-op (sc stays 0), so the
-		 * scan moves on at once. */
-		if (c > ' ' && c < 0x80 && c != ';' && c != '&' && c != '|' && c != '%' && c != '$' && c != '<' &&
-		    c != '`' && c != '/' && !(evals && ((c | 0x20) == 's' || (c | 0x20) == 'e' || (c | 0x20) == 'p')))
-			continue;
 		sc = 0;
 		if (c == ' ' || c == '\t' || c >= 0x80) {
 			seen_space = 1;

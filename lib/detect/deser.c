@@ -220,16 +220,24 @@ int deser_detect(const det_input *in, det_hit *hit)
 		 * header. The first two magics hold a digit and are found
 		 * case-sensitively, so a value without a digit (a word, a
 		 * search) has neither and skips the searches. */
-		if ((cl & DC_DIGIT) && (at = deser_find_cs(v, "rO0AB")) >= 0 && deser_word_start(v, (size_t)at))
+		/* Nor is a magic searched for in a value that lacks one of its
+		 * letters (in->classes, DC_LETTER): a magic found is made of
+		 * the value's letters. */
+		uint64_t lt = in->classes;
+		if ((cl & DC_DIGIT) && det_has_letters(lt, DC_LETTERS4('r', 'o', 'a', 'b')) &&
+		    (at = deser_find_cs(v, "rO0AB")) >= 0 && deser_word_start(v, (size_t)at))
 			return deser_hit(hit, "deser.java: base64 Java serialization stream",
 					 DET_SCORE_CRITICAL, (size_t)at, 5, v.len);
-		if (in->paranoia >= 3 && (cl & DC_DIGIT) && (at = deser_find_cs(v, "H4sIAAAAAAAA")) >= 0)
+		if (in->paranoia >= 3 && (cl & DC_DIGIT) && det_has_letters(lt, DC_LETTERS4('h', 's', 'i', 'a')) &&
+		    (at = deser_find_cs(v, "H4sIAAAAAAAA")) >= 0)
 			return deser_hit(hit, "deser.gzip: base64 gzip blob", DET_SCORE_NOTICE,
 					 (size_t)at, 12, v.len);
-		if ((cl & DC_DIGIT) && (at = deser_find(v, "aced0005")) >= 0 && deser_word_start(v, (size_t)at))
+		if ((cl & DC_DIGIT) && det_has_letters(lt, DC_LETTERS4('a', 'c', 'e', 'd')) &&
+		    (at = deser_find(v, "aced0005")) >= 0 && deser_word_start(v, (size_t)at))
 			return deser_hit(hit, "deser.java: hex Java serialization stream",
 					 DET_SCORE_CRITICAL, (size_t)at, 8, v.len);
-		if ((cl & DC_SLASH) && (at = deser_find_cs(v, "AAEAAAD/////")) >= 0)
+		if ((cl & DC_SLASH) && det_has_letters(lt, DC_LETTERS3('a', 'e', 'd')) &&
+		    (at = deser_find_cs(v, "AAEAAAD/////")) >= 0)
 			return deser_hit(hit, "deser.dotnet: base64 BinaryFormatter stream",
 					 DET_SCORE_CRITICAL, (size_t)at, 12, v.len);
 		bool typed = (cl & DC_DOT) && (cl & (DC_DQUOTE | DC_LT | DC_BANG | DC_COLON | DC_SQUOTE));
@@ -248,7 +256,7 @@ int deser_detect(const det_input *in, det_hit *hit)
 					 DET_SCORE_CRITICAL, (size_t)at, tlen, v.len);
 	}
 	/* Jackson/fastjson: "@type":"pkg.Class" (JSON-LD's @type is a word) */
-	if ((cl & DC_AT) && (cl & DC_DQUOTE)) {
+	if ((cl & DC_AT) && (cl & DC_DQUOTE) && det_has_letters(in->classes, DC_LETTERS4('t', 'y', 'p', 'e'))) {
 		long at = deser_find(v, "\"@type\"");
 		if (at >= 0) {
 			size_t k = (size_t)at + 7;

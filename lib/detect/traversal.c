@@ -664,9 +664,21 @@ int traversal_detect(const det_input *in, det_hit *hit)
 	if (!(cl & (DC_PERCENT | DC_HIGH | DC_DOT | DC_QUESTION | DC_SLASH | DC_BACKSLASH)))
 		return 0;
 	static const struct lit stems[] = { L("etc"), L("proc"), L("self"), L("win"), L("boot"), L("web") };
+	/* Their letters (DC_LETTER), in the same order. */
+#define LT(a, b, c) (DC_LETTER(a) | DC_LETTER(b) | DC_LETTER(c))
+	static const uint64_t stem_letters[] = { LT('e', 't', 'c'), LT('p', 'r', 'o') | DC_LETTER('c'),
+						 LT('s', 'e', 'l') | DC_LETTER('f'), LT('w', 'i', 'n'),
+						 LT('b', 'o', 't'), LT('w', 'e', 'b') };
+#undef LT
 	int stem = 0;
-	for (size_t k = 0; k < sizeof(stems) / sizeof(stems[0]) && !stem; k++)
-		stem = sk_slice_find_ci(v, sk_slice_make(stems[k].s, stems[k].n)) >= 0;
+	/* A stem found (ignoring case) has each of its letters among the
+	 * value's (DC_LETTER): a stem one of whose letters is missing is not
+	 * searched for. */
+	for (size_t k = 0; k < sizeof(stems) / sizeof(stems[0]) && !stem; k++) {
+		uint64_t need = stem_letters[k];
+		if ((in->classes & need) == need)
+			stem = sk_slice_find_ci(v, sk_slice_make(stems[k].s, stems[k].n)) >= 0;
+	}
 	if (!stem)
 		return 0;
 	if (word_pairs(v, hit))

@@ -1377,16 +1377,30 @@ static bool has_risky_assignment(sk_slice v)
 	return false;
 }
 
-static bool has_probe_name(sk_slice v)
+/* Each name is searched only in a value that has all its letters (`cl`,
+ * det_classes of v): a name found is made of letters of the value. */
+static bool has_probe_name(sk_slice v, uint64_t cl)
 {
-	return memmem(v.p, v.len, "alert", 5) || memmem(v.p, v.len, "prompt", 6) ||
-	       memmem(v.p, v.len, "confirm", 7) || memmem(v.p, v.len, "eval", 4) ||
-	       memmem(v.p, v.len, "setTimeout", 10) || memmem(v.p, v.len, "setInterval", 11);
+	return (det_has_letters(cl, DC_LETTERS4('a', 'l', 'e', 'r') | DC_LETTER('t')) &&
+		memmem(v.p, v.len, "alert", 5)) ||
+	       (det_has_letters(cl, DC_LETTERS4('p', 'r', 'o', 'm') | DC_LETTER('t')) &&
+		memmem(v.p, v.len, "prompt", 6)) ||
+	       (det_has_letters(cl, DC_LETTERS4('c', 'o', 'n', 'f') | DC_LETTERS3('i', 'r', 'm')) &&
+		memmem(v.p, v.len, "confirm", 7)) ||
+	       (det_has_letters(cl, DC_LETTERS4('e', 'v', 'a', 'l')) && memmem(v.p, v.len, "eval", 4)) ||
+	       (det_has_letters(cl, DC_LETTERS4('s', 'e', 't', 'i') | DC_LETTERS3('m', 'o', 'u')) &&
+		memmem(v.p, v.len, "setTimeout", 10)) ||
+	       (det_has_letters(cl, DC_LETTERS4('s', 'e', 't', 'i') | DC_LETTERS4('n', 'r', 'v', 'a') |
+					    DC_LETTER('l')) &&
+		memmem(v.p, v.len, "setInterval", 11));
 }
 
 static void analyze(xss_ctx *c, sk_slice v, bool decoded)
 {
-	unsigned cl = decoded ? det_classes(v) : c->in->classes;
+	uint64_t cl = decoded ? det_classes(v) : c->in->classes;
+	/* the letters of "script" and of "ression", for the searches below */
+	const uint64_t script = DC_LETTERS4('s', 'c', 'r', 'i') | DC_LETTERS2('p', 't');
+	const uint64_t ression = DC_LETTERS4('r', 'e', 's', 'i') | DC_LETTERS2('o', 'n');
 
 	if (cl & DC_LT)
 		scan_html(c, v, HTML_START_DATA, 0, false);
@@ -1407,20 +1421,24 @@ static void analyze(xss_ctx *c, sk_slice v, bool decoded)
 			scan_html(c, v, HTML_START_ATTRS, 0, false);
 	}
 	if ((cl & (DC_COLON | DC_AMP)) && !xss_done(c)) {
-		if ((cl & DC_AMP) || contains_ci(v.p, v.len, "script"))
+		if ((cl & DC_AMP) || (det_has_letters(cl, script) && contains_ci(v.p, v.len, "script")))
 			scan_script_urls(c, v);
 		if (!xss_done(c))
 			scan_data_urls(c, v);
 	}
-	if ((cl & (DC_PAREN | DC_BACKTICK | DC_AMP)) && !xss_done(c) && has_probe_name(v))
+	if ((cl & (DC_PAREN | DC_BACKTICK | DC_AMP)) && !xss_done(c) && has_probe_name(v, cl))
 		scan_js_breakout(c, v);
+	/* "{{" needs a brace, "$eval" a dollar, "constructor" its letters */
 	if ((cl & (DC_BRACE | DC_PAREN)) && !xss_done(c) &&
-	    (memmem(v.p, v.len, "{{", 2) || memmem(v.p, v.len, "constructor", 11) || memmem(v.p, v.len, "$eval", 5)))
+	    (((cl & DC_BRACE) && memmem(v.p, v.len, "{{", 2)) ||
+	     (det_has_letters(cl, DC_LETTERS4('c', 'o', 'n', 's') | DC_LETTERS3('t', 'r', 'u')) &&
+	      memmem(v.p, v.len, "constructor", 11)) ||
+	     ((cl & DC_DOLLAR) && memmem(v.p, v.len, "$eval", 5))))
 		scan_templates(c, v);
 	if ((cl & DC_PLUS) && (cl & DC_DASH) && !xss_done(c))
 		scan_utf7(c, v);
 	if ((cl & DC_COLON) && (cl & DC_PAREN) && !xss_done(c) &&
-	    ((cl & DC_BACKSLASH) || contains_ci(v.p, v.len, "ression")))
+	    ((cl & DC_BACKSLASH) || (det_has_letters(cl, ression) && contains_ci(v.p, v.len, "ression"))))
 		scan_css_expression(c, v);
 	if (!decoded && (cl & DC_BACKSLASH) && !xss_done(c))
 		scan_js_escaped(c, v);

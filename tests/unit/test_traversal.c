@@ -106,8 +106,28 @@ static void test_focus(void)
 	CHECK_INT(run("/home/news", 10, LOC_PATH, "", 1, &h), 0);
 }
 
+/* det_classes' letter bits (DC_LETTER) gate the stem searches: letters
+ * in either case count, other bytes add none. */
+static void test_letters(void)
+{
+	uint64_t m = det_classes(SK_LIT("Web-3.x"));
+	CHECK((m & DC_ALPHA) && (m & DC_DIGIT) && (m & DC_DASH) && (m & DC_DOT));
+	CHECK_INT(m >> 32, (DC_LETTER('w') | DC_LETTER('e') | DC_LETTER('b') | DC_LETTER('x')) >> 32);
+	CHECK_INT(det_classes(SK_LIT("0123 @[`{~\x80\xff")) >> 32, 0);
+	CHECK_INT(det_letters("aZ-z", 4), DC_LETTER('a') | DC_LETTER('z'));
+	CHECK(det_has_letters(det_classes(SK_LIT("EVAL(x)")), DC_LETTERS4('e', 'v', 'a', 'l')));
+	CHECK(!det_has_letters(det_classes(SK_LIT("evil(x)")), DC_LETTERS4('e', 'v', 'a', 'l')));
+	/* stems in upper case still reach the name scans */
+	det_hit h;
+	const char *up = "x/WEB-INF/WEB.XML";
+	CHECK_INT(run(up, strlen(up), LOC_QUERY_ARG, "q", 1, &h), 1);
+	const char *boot = "c:\\BOOT.INI";
+	CHECK_INT(run(boot, strlen(boot), LOC_QUERY_ARG, "q", 1, &h), 1);
+}
+
 int main(void)
 {
+	RUN(test_letters);
 	RUN(test_data);
 	RUN(test_linear);
 	RUN(test_short);
