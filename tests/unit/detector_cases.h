@@ -46,6 +46,21 @@ typedef struct detector_under_test {
 	const det_spot *tn_spots; /* if set: the spot-list format for tn.txt */
 } detector_under_test;
 
+/* Every spot a value may come from, under one name. */
+#define DET_SPOTS_ANYWHERE(name)                                                                   \
+	{                                                                                          \
+		{ LOC_QUERY_ARG, name }, { LOC_FORM, name }, { LOC_JSON, name }, { LOC_COOKIE, name }, \
+			{ LOC_HEADER, name }, { 0, NULL }                                          \
+	}
+/* Where a client's own text lands: a query argument, a header, a JSON leaf, a cookie. */
+#define DET_SPOTS_CLIENT                                                                           \
+	{                                                                                          \
+		{ LOC_QUERY_ARG, "q" }, { LOC_HEADER, "User-Agent" }, { LOC_JSON, "user.name" },   \
+			{ LOC_COOKIE, "locale" }, { 0, NULL }                                      \
+	}
+/* Plain traffic: a query argument and a Referer. */
+#define DET_SPOTS_PLAIN { { LOC_QUERY_ARG, "q" }, { LOC_HEADER, "Referer" }, { 0, NULL } }
+
 static const detector_under_test *dut;
 static target_loc cur_loc;
 static const char *cur_name;
@@ -245,6 +260,13 @@ static inline size_t hostile_mix_fill(char *buf, size_t cap, const void *ctx)
 		n += k;
 	}
 	return n;
+}
+
+/* Each of n patterns repeated, at loc/name and paranoia (0: every level). */
+static inline void hostile_each(const char *const *pats, size_t n, target_loc loc, const char *name, int paranoia)
+{
+	for (size_t k = 0; k < n; k++)
+		hostile_level(pats[k], loc, name, paranoia);
 }
 
 /* A mix of pieces at loc/name at every paranoia level. */

@@ -86,10 +86,8 @@ static size_t hash_spaces(char *buf, size_t cap, const void *ctx)
 	return cap;
 }
 
-/* 1 MB takes about 8 times as long as 128 KB: linear, not quadratic
- * (which would be 64 times); measured as a ratio so a loaded machine or
- * a sanitizer build does not matter. A mix of the detector's pieces at
- * every paranoia level, then the runs that once were slow. */
+/* Linear time (see harness_linear_fill): a mix of the detector's pieces
+ * at every paranoia level, then the runs that once were slow. */
 static void test_hostile(void)
 {
 	static const char *const pieces[] = { "#", "# ", "@a.b", "@", "%{", "${", "'", "\"", "(", ")",

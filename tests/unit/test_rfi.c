@@ -7,10 +7,7 @@
 
 /* tp lines fire critical in every spot a value may come from; tn lines
  * are form comments. */
-static const det_spot tp_spots[] = {
-	{ LOC_QUERY_ARG, "page" }, { LOC_FORM, "page" }, { LOC_JSON, "page" },
-	{ LOC_COOKIE, "page" }, { LOC_HEADER, "page" }, { 0, NULL },
-};
+static const det_spot tp_spots[] = DET_SPOTS_ANYWHERE("page");
 static const detector_under_test D = { .name = "rfi", .fn = rfi_detect, .tp_spots = tp_spots,
 				       .tp_score = DET_SCORE_CRITICAL, .tn_loc = LOC_FORM, .tn_name = "comment" };
 
@@ -19,8 +16,7 @@ static const detector_under_test D = { .name = "rfi", .fn = rfi_detect, .tp_spot
 static void test_linear(void)
 {
 	static const char *const pats[] = { "'\"<>-[](){}", "http://", "//a/", "\\\\\\\\a\\\\", "=http://a/b?", "%00", "????" };
-	for (size_t k = 0; k < sizeof(pats) / sizeof(pats[0]); k++)
-		hostile_level(pats[k], LOC_FORM, "page", 0);
+	hostile_each(pats, sizeof(pats) / sizeof(pats[0]), LOC_FORM, "page", 0);
 }
 
 static void test_focus(void)

@@ -4,14 +4,9 @@
 
 #include "detector_cases.h"
 
-/* Every attack line fires in a query argument, a header, a JSON leaf and a cookie. */
-static const det_spot tp_spots[] = {
-	{ LOC_QUERY_ARG, "q" }, { LOC_HEADER, "User-Agent" }, { LOC_JSON, "user.name" },
-	{ LOC_COOKIE, "locale" }, { 0, NULL },
-};
-static const det_spot tn_spots[] = {
-	{ LOC_QUERY_ARG, "q" }, { LOC_HEADER, "Referer" }, { 0, NULL },
-};
+/* Every attack line fires in every client spot, no plain line anywhere. */
+static const det_spot tp_spots[] = DET_SPOTS_CLIENT;
+static const det_spot tn_spots[] = DET_SPOTS_PLAIN;
 static const detector_under_test D = { .name = "ssti", .fn = ssti_detect, .tp_spots = tp_spots,
 				       .tp_score = DET_SCORE_WARNING, .tn_spots = tn_spots };
 
@@ -54,10 +49,8 @@ static size_t unclosed_quotes(char *buf, size_t cap, const void *ctx)
 	return cap;
 }
 
-/* 1 MB takes about 8 times as long as 128 KB: linear, not quadratic
- * (which would be 64 times); measured as a ratio so a loaded machine or
- * a sanitizer build does not matter. A mix of the detector's pieces at
- * every paranoia level, then the runs that once were slow. */
+/* Linear time (see harness_linear_fill): a mix of the detector's pieces
+ * at every paranoia level, then the runs that once were slow. */
 static void test_hostile(void)
 {
 	static const char *const pieces[] = { "{{", "}}", "${", "#{", "{%", "%}", "<%", "%>", "'", "\"",

@@ -7,10 +7,7 @@
 
 /* tp lines fire critical in every spot a value may come from; tn lines
  * are form comments. */
-static const det_spot tp_spots[] = {
-	{ LOC_QUERY_ARG, "file" }, { LOC_FORM, "file" }, { LOC_JSON, "file" },
-	{ LOC_COOKIE, "file" }, { LOC_HEADER, "file" }, { 0, NULL },
-};
+static const det_spot tp_spots[] = DET_SPOTS_ANYWHERE("file");
 static const detector_under_test D = { .name = "traversal", .fn = traversal_detect, .tp_spots = tp_spots,
 				       .tp_score = DET_SCORE_CRITICAL, .tn_loc = LOC_FORM, .tn_name = "comment" };
 
@@ -19,8 +16,7 @@ static const detector_under_test D = { .name = "traversal", .fn = traversal_dete
 static void test_linear(void)
 {
 	static const char *const pats[] = { "'\"<>-[](){}", "../", "..\\\\", "....//", "%2e%2e%2f", "\xc0\xae\xc0\xae/", "/etc/", "=/", "etc%qfpasswd" };
-	for (size_t k = 0; k < sizeof(pats) / sizeof(pats[0]); k++)
-		hostile_level(pats[k], LOC_FORM, "page", 0);
+	hostile_each(pats, sizeof(pats) / sizeof(pats[0]), LOC_FORM, "page", 0);
 }
 
 static void test_focus(void)
