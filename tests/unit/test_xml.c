@@ -1,132 +1,21 @@
 /* test_xml.c - the XML reducer: golden files, well-formedness rules, limits,
  * no entity expansion.
  *
- * Golden format (tests/data/xml/NAME.xml -> NAME.out) is the one of
- * test_json.c: `loc<TAB>name<TAB>value[<TAB>flags]` per target, then `ok`
- * or `error<TAB>status<TAB>offset<TAB>rule`. SK_GOLDEN_WRITE=1 rewrites
- * the .out files.
+ * Golden format and helpers (those of test_json.c): golden.h.
  */
-#include <dirent.h>
 #include <time.h>
 
-#include "harness.h"
+#include "golden.h"
 #include "sekisho/xml.h"
-
-/* ---- collecting targets as golden text ---- */
-
-typedef struct out {
-	char *p;
-	size_t len, cap;
-	int raw_check; /* also verify raw is well-formed for its kind */
-} out;
-
-static void out_put(out *o, const char *p, size_t n)
-{
-	if (o->len + n + 1 > o->cap) {
-		o->cap = (o->len + n + 1) * 2;
-		o->p = realloc(o->p, o->cap);
-		if (!o->p)
-			abort();
-	}
-	memcpy(o->p + o->len, p, n);
-	o->len += n;
-	o->p[o->len] = '\0';
-}
-
-static void out_str(out *o, const char *s)
-{
-	out_put(o, s, strlen(s));
-}
-
-/* Well-formed UTF-8 (RFC 3629), as a plain second opinion for the
- * golden format; the parser's own flags are what is under test. */
-static int utf8_ok(sk_slice s)
-{
-	const unsigned char *p = (const unsigned char *)s.p;
-	size_t i = 0;
-	while (i < s.len) {
-		unsigned c = p[i], need, lo = 0x80, hi = 0xbf;
-		if (c < 0x80) { i++; continue; }
-		if (c >= 0xc2 && c <= 0xdf) need = 1;
-		else if (c >= 0xe0 && c <= 0xef) { need = 2; lo = c == 0xe0 ? 0xa0 : 0x80; hi = c == 0xed ? 0x9f : 0xbf; }
-		else if (c >= 0xf0 && c <= 0xf4) { need = 3; lo = c == 0xf0 ? 0x90 : 0x80; hi = c == 0xf4 ? 0x8f : 0xbf; }
-		else return 0;
-		for (unsigned k = 1; k <= need; k++, lo = 0x80, hi = 0xbf)
-			if (i + k >= s.len || p[i + k] < lo || p[i + k] > hi)
-				return 0;
-		i += need + 1;
-	}
-	return 1;
-}
-
-static void out_esc(out *o, sk_slice s)
-{
-	int esc_high = !utf8_ok(s);
-	for (size_t i = 0; i < s.len; i++) {
-		unsigned char c = (unsigned char)s.p[i];
-		char tmp[8];
-		if (c == '\\')
-			out_str(o, "\\\\");
-		else if (c == '\t')
-			out_str(o, "\\t");
-		else if (c == '\n')
-			out_str(o, "\\n");
-		else if (c == '\r')
-			out_str(o, "\\r");
-		else if (c == 0)
-			out_str(o, "\\0");
-		else if (c < 0x20 || c == 0x7f || (c >= 0x80 && esc_high)) {
-			snprintf(tmp, sizeof(tmp), "\\x%02x", c);
-			out_str(o, tmp);
-		} else
-			out_put(o, (const char *)&c, 1);
-	}
-}
-
-static void out_flags(out *o, uint32_t f)
-{
-	static const struct { uint32_t bit; const char *name; } names[] = {
-		{ TF_INVALID_UTF8, "utf8" }, { TF_OVERLONG_UTF8, "overlong" }, { TF_NUL, "nul" },
-		{ TF_CTL, "ctl" }, { TF_HIGH_BYTES, "high" }, { TF_MALFORMED, "malformed" },
-		{ TF_INVALID_ESCAPE, "escape" },
-	};
-	int first = 1;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!(f & names[i].bit))
-			continue;
-		out_str(o, first ? "\t" : ",");
-		out_str(o, names[i].name);
-		first = 0;
-	}
-}
 
 static int collect(void *ctx, const target *t)
 {
 	out *o = ctx;
-	out_str(o, target_loc_name((target_loc)t->loc));
-	out_str(o, "\t");
-	out_esc(o, t->name);
-	out_str(o, "\t");
-	out_esc(o, t->value);
-	out_flags(o, t->flags);
-	out_str(o, "\n");
+	out_target(o, t);
 	/* name and value are NUL-terminated arena copies; raw points into the body. */
 	if (t->name.p[t->name.len] != '\0' || t->value.p[t->value.len] != '\0')
 		out_str(o, "!! slice not terminated\n");
 	return 0;
-}
-
-static void out_result(out *o, int rc, const sk_error *e)
-{
-	char tmp[64];
-	if (rc == SK_OK) {
-		out_str(o, "ok\n");
-		return;
-	}
-	snprintf(tmp, sizeof(tmp), "error\t%d\t%zu\t", e->status, e->offset);
-	out_str(o, tmp);
-	out_str(o, e->rule);
-	out_str(o, "\n");
 }
 
 static out parse(const char *doc, size_t n, const http_limits *lim)
@@ -144,99 +33,11 @@ static out parse(const char *doc, size_t n, const http_limits *lim)
 	return o;
 }
 
-static char *read_file(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	char *buf = NULL;
-	size_t cap = 0, len = 0, r;
-	do {
-		if (len + 4096 > cap) {
-			cap = (len + 4096) * 2;
-			buf = realloc(buf, cap);
-		}
-		r = fread(buf + len, 1, cap - len - 1, f);
-		len += r;
-	} while (r > 0);
-	fclose(f);
-	buf[len] = '\0';
-	*n = len;
-	return buf;
-}
-
-static const char *data_root(void)
-{
-	const char *r = getenv("SK_TESTDATA");
-	return r ? r : "tests/data";
-}
-
 /* ---- golden files ---- */
-
-static int cmp_name(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void golden_one(const char *dir, const char *name, const http_limits *lim)
-{
-	char path[600], opath[600];
-	size_t n, en;
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	snprintf(opath, sizeof(opath), "%.*s.out", (int)(strlen(path) - 4), path);
-	char *doc = read_file(path, &n);
-	harness_case = name;
-	harness_case_failed = 0;
-	if (!doc) {
-		harness_fail("cannot read", path, strlen(path));
-		harness_count(0);
-		return;
-	}
-	out got = parse(doc, n, lim);
-	if (getenv("SK_GOLDEN_WRITE")) {
-		FILE *f = fopen(opath, "wb");
-		fwrite(got.p, 1, got.len, f);
-		fclose(f);
-	}
-	char *want = read_file(opath, &en);
-	if (!want || en != got.len || memcmp(want, got.p, en) != 0) {
-		fprintf(stderr, "  FAIL golden %s, got:\n%s", name, got.p);
-		harness_case_failed = 1;
-	}
-	harness_count(!harness_case_failed);
-	free(got.p);
-	free(want);
-	free(doc);
-}
 
 static void test_golden(void)
 {
-	char dir[512];
-	http_limits lim;
-	http_limits_default(&lim);
-	snprintf(dir, sizeof(dir), "%s/xml", data_root());
-	DIR *d = opendir(dir);
-	CHECK(d != NULL);
-	if (!d)
-		return;
-	char *names[256];
-	size_t nn = 0;
-	struct dirent *de;
-	while ((de = readdir(d)) && nn < 256) {
-		size_t l = strlen(de->d_name);
-		if (l > 4 && strcmp(de->d_name + l - 4, ".xml") == 0)
-			names[nn++] = strdup(de->d_name);
-	}
-	closedir(d);
-	qsort(names, nn, sizeof(names[0]), cmp_name);
-	CHECK(nn >= 10);
-	const char *saved = harness_case;
-	for (size_t i = 0; i < nn; i++) {
-		golden_one(dir, names[i], &lim);
-		free(names[i]);
-	}
-	harness_case = saved;
-	harness_case_failed = 0;
+	golden_dir("xml", ".xml", parse, NULL);
 }
 
 /* ---- one document per line ---- */
