@@ -113,6 +113,14 @@ static void out_flags(out *o, uint32_t f)
 	}
 }
 
+/* A consumer that counts targets into a size_t. */
+static inline int count_targets(void *ctx, const target *t)
+{
+	(void)t;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
 /* One target as a golden line (without the slice checks of the caller). */
 static void out_target(out *o, const target *t)
 {
@@ -244,5 +252,63 @@ static void golden_dir(const char *kind, const char *ext, golden_parse_fn *parse
 	harness_case = saved;
 	harness_case_failed = 0;
 }
+
+/* The output ends in `ok`: the document was accepted. */
+static int out_ok(const out *o)
+{
+	return o->len >= 3 && strcmp(o->p + o->len - 3, "ok\n") == 0 && (o->len == 3 || o->p[o->len - 4] == '\n');
+}
+
+typedef struct golden_lines {
+	golden_parse_fn *parse;
+	golden_again_fn *again; /* NULL or more checks of each line */
+	const char *what;       /* names a failing case */
+	int want_ok;
+} golden_lines;
+
+static void golden_line(const harness_line *l, void *ctx)
+{
+	const golden_lines *g = ctx;
+	http_limits lim;
+	http_limits_default(&lim);
+	out o = g->parse(l->buf, l->len, &lim);
+	int ok = out_ok(&o);
+	char what[64];
+	snprintf(what, sizeof(what), "line %d %s", l->lineno, g->want_ok ? "should parse" : "should fail");
+	int again = !g->again || g->again(l->buf, l->len, &o, what, &lim);
+	if (ok != g->want_ok || !again) {
+		harness_case = g->what;
+		harness_fail(what, l->buf, l->len);
+		fprintf(stderr, "    got:\n%s", o.p);
+	}
+	harness_count(ok == g->want_ok && again);
+	free(o.p);
+}
+
+/* One document per line: tests/data/<kind>/accept.txt must parse (more
+ * than min_accept lines), reject.txt must fail (more than min_reject). */
+static void golden_accept_reject(const char *kind, golden_parse_fn *parse, golden_again_fn *again, int min_accept,
+				 int min_reject)
+{
+	char path[128], what[64];
+	snprintf(what, sizeof(what), "%s data line", kind);
+	golden_lines yes = { parse, again, what, 1 }, no = { parse, again, what, 0 };
+	snprintf(path, sizeof(path), "%s/accept.txt", kind);
+	CHECK(harness_each_line(path, golden_line, &yes) > min_accept);
+	snprintf(path, sizeof(path), "%s/reject.txt", kind);
+	CHECK(harness_each_line(path, golden_line, &no) > min_reject);
+}
+
+/* `doc` (a literal) is refused with this rule, offset and status: by the
+ * test's own run_err(doc, n, lim), with a `lim` in scope. */
+#define ERR_IS(doc, rule_, off_, status_)                                                   \
+	do {                                                                                \
+		sk_error e_ = run_err(doc, sizeof(doc) - 1, &lim);                          \
+		CHECK(strcmp(e_.rule, rule_) == 0);                                         \
+		if (strcmp(e_.rule, rule_) != 0)                                            \
+			fprintf(stderr, "    got rule \"%s\" for %s\n", e_.rule, doc);       \
+		CHECK_INT(e_.offset, off_);                                                 \
+		CHECK_INT(e_.status, status_);                                              \
+	} while (0)
 
 #endif

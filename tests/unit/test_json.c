@@ -3,8 +3,6 @@
  *
  * Golden format and helpers: golden.h.
  */
-#include <time.h>
-
 #include "golden.h"
 #include "sekisho/json.h"
 
@@ -64,17 +62,22 @@ static out parse_bytewise(const char *doc, size_t n, const http_limits *lim)
 
 /* ---- golden files ---- */
 
-/* Byte at a time, and three chunks cut at every pair of offsets
- * (small files) must give exactly the same output as the whole. */
+/* Fed a byte at a time, a document gives exactly the output it gives whole. */
+static int same_bytewise(const char *doc, size_t n, const out *whole, const char *name, const http_limits *lim)
+{
+	out bw = parse_bytewise(doc, n, lim);
+	int ok = bw.len == whole->len && memcmp(bw.p, whole->p, bw.len) == 0;
+	if (!ok)
+		fprintf(stderr, "  FAIL bytewise %s, got:\n%s", name, bw.p);
+	free(bw.p);
+	return ok;
+}
+
+/* So does it byte at a time, and in three chunks cut at every pair of
+ * offsets (small files). */
 static int same_in_pieces(const char *doc, size_t n, const out *whole, const char *name, const http_limits *lim)
 {
-	int ok = 1;
-	out bw = parse_bytewise(doc, n, lim);
-	if (bw.len != whole->len || memcmp(bw.p, whole->p, bw.len) != 0) {
-		fprintf(stderr, "  FAIL bytewise %s, got:\n%s", name, bw.p);
-		ok = 0;
-	}
-	free(bw.p);
+	int ok = same_bytewise(doc, n, whole, name, lim);
 	size_t step = n > 300 ? n / 97 + 1 : 1;
 	for (size_t c1 = 0; c1 <= n && ok; c1 += step) {
 		for (size_t c2 = c1; c2 <= n && ok; c2 += step) {
@@ -97,32 +100,9 @@ static void test_golden(void)
 
 /* ---- one document per line: accepted / rejected, whole == bytewise ---- */
 
-static void line_case(const harness_line *l, void *ctx)
-{
-	int want_ok = *(int *)ctx;
-	http_limits lim;
-	http_limits_default(&lim);
-	out w = parse_whole(l->buf, l->len, &lim);
-	out b = parse_bytewise(l->buf, l->len, &lim);
-	int ok = strncmp(w.p + w.len - 3, "ok\n", 3) == 0 && (w.len == 3 || w.p[w.len - 4] == '\n');
-	int same = w.len == b.len && memcmp(w.p, b.p, w.len) == 0;
-	char what[64];
-	snprintf(what, sizeof(what), "line %d %s", l->lineno, want_ok ? "should parse" : "should fail");
-	if (ok != want_ok || !same) {
-		harness_case = "json data line";
-		harness_fail(what, l->buf, l->len);
-		fprintf(stderr, "    whole:\n%s    bytewise:\n%s", w.p, b.p);
-	}
-	harness_count(ok == want_ok && same);
-	free(w.p);
-	free(b.p);
-}
-
 static void test_accept_reject(void)
 {
-	int yes = 1, no = 0;
-	CHECK(harness_each_line("json/accept.txt", line_case, &yes) > 10);
-	CHECK(harness_each_line("json/reject.txt", line_case, &no) > 30);
+	golden_accept_reject("json", parse_whole, same_bytewise, 10, 30);
 }
 
 /* ---- specific rules, offsets and flags ---- */
@@ -138,16 +118,6 @@ static sk_error run_err(const char *doc, size_t n, const http_limits *lim)
 	arena_free(a);
 	return e;
 }
-
-#define ERR_IS(doc, rule_, off_, status_)                                                   \
-	do {                                                                                \
-		sk_error e_ = run_err(doc, sizeof(doc) - 1, &lim);                          \
-		CHECK(strcmp(e_.rule, rule_) == 0);                                         \
-		if (strcmp(e_.rule, rule_) != 0)                                            \
-			fprintf(stderr, "    got rule \"%s\" for %s\n", e_.rule, doc);       \
-		CHECK_INT(e_.offset, off_);                                                 \
-		CHECK_INT(e_.status, status_);                                              \
-	} while (0)
 
 static void test_rules(void)
 {
@@ -258,13 +228,6 @@ static void test_deep_nesting(void)
 	e = run_err(doc, 2 * n, &lim);
 	CHECK(strcmp(e.rule, "none") == 0);
 	free(doc);
-}
-
-static int count_targets(void *ctx, const target *t)
-{
-	(void)t;
-	(*(size_t *)ctx)++;
-	return 0;
 }
 
 static void test_many_leaves(void)
