@@ -121,6 +121,13 @@ static inline int count_targets(void *ctx, const target *t)
 	return 0;
 }
 
+/* A consumer that keeps the last target in a target. */
+static inline int keep_last(void *ctx, const target *t)
+{
+	*(target *)ctx = *t;
+	return 0;
+}
+
 /* One target as a golden line (without the slice checks of the caller). */
 static void out_target(out *o, const target *t)
 {

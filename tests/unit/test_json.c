@@ -329,12 +329,6 @@ static void test_small_arena(void)
 }
 
 /* raw keeps the string exactly as sent. */
-static int keep_last(void *ctx, const target *t)
-{
-	*(target *)ctx = *t;
-	return 0;
-}
-
 static void test_raw(void)
 {
 	http_limits lim;

@@ -190,12 +190,6 @@ static void test_consumer_stop(void)
 }
 
 /* raw points into the body as sent; value is decoded. */
-static int keep_last(void *ctx, const target *t)
-{
-	*(target *)ctx = *t;
-	return 0;
-}
-
 static void test_raw(void)
 {
 	http_limits lim;
