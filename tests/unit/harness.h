@@ -184,17 +184,24 @@ static inline int harness_each_line(const char *rel, void (*fn)(const harness_li
 #include <time.h>
 
 typedef void harness_scan_fn(const char *buf, size_t n, void *ctx);
+/* Fill up to `cap` bytes of buf; returns how many it filled. */
+typedef size_t harness_fill_fn(char *buf, size_t cap, const void *fill_ctx);
 
-static inline double harness_scan_seconds(harness_scan_fn *scan, const char *pattern, size_t n, void *ctx)
+static inline size_t harness_fill_pattern(char *buf, size_t cap, const void *pattern)
 {
 	size_t pl = strlen(pattern);
-	char *buf = malloc(n);
-	if (!buf || !pl) {
-		free(buf);
+	for (size_t i = 0; i < cap; i++)
+		buf[i] = ((const char *)pattern)[i % pl];
+	return cap;
+}
+
+static inline double harness_scan_seconds(harness_fill_fn *fill, const void *fill_ctx, harness_scan_fn *scan,
+					  size_t cap, void *ctx)
+{
+	char *buf = malloc(cap);
+	if (!buf)
 		return -1;
-	}
-	for (size_t i = 0; i < n; i++)
-		buf[i] = pattern[i % pl];
+	size_t n = fill(buf, cap, fill_ctx);
 	clock_t t0 = clock();
 	scan(buf, n, ctx);
 	double s = (double)(clock() - t0) / CLOCKS_PER_SEC;
@@ -202,16 +209,28 @@ static inline double harness_scan_seconds(harness_scan_fn *scan, const char *pat
 	return s;
 }
 
-static inline void harness_linear(harness_scan_fn *scan, const char *pattern, void *ctx)
+/* The same for any input `fill` builds; `what` names it in a failure. */
+static inline void harness_linear_fill(harness_fill_fn *fill, const void *fill_ctx, harness_scan_fn *scan,
+				       void *ctx, const char *what)
 {
-	double small = harness_scan_seconds(scan, pattern, (size_t)1 << 17, ctx);
-	double big = harness_scan_seconds(scan, pattern, (size_t)1 << 20, ctx);
+	double small = harness_scan_seconds(fill, fill_ctx, scan, (size_t)1 << 17, ctx);
+	double big = harness_scan_seconds(fill, fill_ctx, scan, (size_t)1 << 20, ctx);
 	int ok = small >= 0 && big >= 0 && big < 20 * small + 0.05;
 	if (!ok) {
-		harness_fail("superlinear on a repeated pattern", pattern, strlen(pattern));
+		harness_fail("superlinear on a repeated pattern", what, strlen(what));
 		fprintf(stderr, "    128 KiB %.3f s, 1 MiB %.3f s\n", small, big);
 	}
 	harness_count(ok);
+}
+
+static inline void harness_linear(harness_scan_fn *scan, const char *pattern, void *ctx)
+{
+	if (!*pattern) {
+		harness_fail("empty pattern", pattern, 0);
+		harness_count(0);
+		return;
+	}
+	harness_linear_fill(harness_fill_pattern, pattern, scan, ctx, pattern);
 }
 
 #endif

@@ -8,7 +8,8 @@
 
 #include "detector_cases.h"
 
-static const detector_under_test D = { "crlf", crlf_detect, LOC_QUERY_ARG, "next", LOC_FORM, "message" };
+static const detector_under_test D = { .name = "crlf", .fn = crlf_detect, .tp_loc = LOC_QUERY_ARG, .tp_name = "next",
+				       .tn_loc = LOC_FORM, .tn_name = "message" };
 
 static void test_fragments(void)
 {

@@ -1,137 +1,19 @@
 /* test_json.c - the streaming JSON parser: golden files fed whole, byte at a
  * time and in three chunks split everywhere; strictness; limits; decoding.
  *
- * Golden format (tests/data/json/NAME.json -> NAME.out), also used by
- * test_xml.c and described in docs/internals/json-xml.md: one line per
- * target, `loc<TAB>name<TAB>value[<TAB>flags]`, then a last line `ok` or
- * `error<TAB>status<TAB>offset<TAB>rule`. In name and value, '\' is
- * written `\\`, tab/LF/CR/NUL as `\t \n \r \0`, other bytes below 0x20
- * and 0x7f as `\xHH`, and bytes >= 0x80 literally when the field is
- * well-formed UTF-8, else as `\xHH`. flags is a comma list of
- * short names (utf8, overlong, nul, ctl, high, malformed, escape), omitted
- * when none is set. Run with SK_GOLDEN_WRITE=1 to write .out files.
+ * Golden format and helpers: golden.h.
  */
-#include <dirent.h>
-#include <time.h>
-
-#include "harness.h"
+#include "golden.h"
 #include "sekisho/json.h"
-
-/* ---- collecting targets as golden text ---- */
-
-typedef struct out {
-	char *p;
-	size_t len, cap;
-	int raw_check; /* also verify raw is well-formed for its kind */
-} out;
-
-static void out_put(out *o, const char *p, size_t n)
-{
-	if (o->len + n + 1 > o->cap) {
-		o->cap = (o->len + n + 1) * 2;
-		o->p = realloc(o->p, o->cap);
-		if (!o->p)
-			abort();
-	}
-	memcpy(o->p + o->len, p, n);
-	o->len += n;
-	o->p[o->len] = '\0';
-}
-
-static void out_str(out *o, const char *s)
-{
-	out_put(o, s, strlen(s));
-}
-
-/* Well-formed UTF-8 (RFC 3629), as a plain second opinion for the
- * golden format; the parser's own flags are what is under test. */
-static int utf8_ok(sk_slice s)
-{
-	const unsigned char *p = (const unsigned char *)s.p;
-	size_t i = 0;
-	while (i < s.len) {
-		unsigned c = p[i], need, lo = 0x80, hi = 0xbf;
-		if (c < 0x80) { i++; continue; }
-		if (c >= 0xc2 && c <= 0xdf) need = 1;
-		else if (c >= 0xe0 && c <= 0xef) { need = 2; lo = c == 0xe0 ? 0xa0 : 0x80; hi = c == 0xed ? 0x9f : 0xbf; }
-		else if (c >= 0xf0 && c <= 0xf4) { need = 3; lo = c == 0xf0 ? 0x90 : 0x80; hi = c == 0xf4 ? 0x8f : 0xbf; }
-		else return 0;
-		for (unsigned k = 1; k <= need; k++, lo = 0x80, hi = 0xbf)
-			if (i + k >= s.len || p[i + k] < lo || p[i + k] > hi)
-				return 0;
-		i += need + 1;
-	}
-	return 1;
-}
-
-static void out_esc(out *o, sk_slice s)
-{
-	int esc_high = !utf8_ok(s);
-	for (size_t i = 0; i < s.len; i++) {
-		unsigned char c = (unsigned char)s.p[i];
-		char tmp[8];
-		if (c == '\\')
-			out_str(o, "\\\\");
-		else if (c == '\t')
-			out_str(o, "\\t");
-		else if (c == '\n')
-			out_str(o, "\\n");
-		else if (c == '\r')
-			out_str(o, "\\r");
-		else if (c == 0)
-			out_str(o, "\\0");
-		else if (c < 0x20 || c == 0x7f || (c >= 0x80 && esc_high)) {
-			snprintf(tmp, sizeof(tmp), "\\x%02x", c);
-			out_str(o, tmp);
-		} else
-			out_put(o, (const char *)&c, 1);
-	}
-}
-
-static void out_flags(out *o, uint32_t f)
-{
-	static const struct { uint32_t bit; const char *name; } names[] = {
-		{ TF_INVALID_UTF8, "utf8" }, { TF_OVERLONG_UTF8, "overlong" }, { TF_NUL, "nul" },
-		{ TF_CTL, "ctl" }, { TF_HIGH_BYTES, "high" }, { TF_MALFORMED, "malformed" },
-		{ TF_INVALID_ESCAPE, "escape" },
-	};
-	int first = 1;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (!(f & names[i].bit))
-			continue;
-		out_str(o, first ? "\t" : ",");
-		out_str(o, names[i].name);
-		first = 0;
-	}
-}
 
 static int collect(void *ctx, const target *t)
 {
 	out *o = ctx;
-	out_str(o, target_loc_name((target_loc)t->loc));
-	out_str(o, "\t");
-	out_esc(o, t->name);
-	out_str(o, "\t");
-	out_esc(o, t->value);
-	out_flags(o, t->flags);
-	out_str(o, "\n");
+	out_target(o, t);
 	/* Slices are NUL-terminated arena copies or static text. */
 	if (t->name.p[t->name.len] != '\0' || t->value.p[t->value.len] != '\0' || t->raw.p[t->raw.len] != '\0')
 		out_str(o, "!! slice not terminated\n");
 	return 0;
-}
-
-static void out_result(out *o, int rc, const sk_error *e)
-{
-	char tmp[64];
-	if (rc == SK_OK) {
-		out_str(o, "ok\n");
-		return;
-	}
-	snprintf(tmp, sizeof(tmp), "error\t%d\t%zu\t", e->status, e->offset);
-	out_str(o, tmp);
-	out_str(o, e->rule);
-	out_str(o, "\n");
 }
 
 /* Parse `doc` fed in pieces cut at the given offsets (sorted, <= n). */
@@ -178,152 +60,49 @@ static out parse_bytewise(const char *doc, size_t n, const http_limits *lim)
 	return o;
 }
 
-static char *read_file(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	char *buf = NULL;
-	size_t cap = 0, len = 0, r;
-	do {
-		if (len + 4096 > cap) {
-			cap = (len + 4096) * 2;
-			buf = realloc(buf, cap);
-		}
-		r = fread(buf + len, 1, cap - len - 1, f);
-		len += r;
-	} while (r > 0);
-	fclose(f);
-	buf[len] = '\0';
-	*n = len;
-	return buf;
-}
-
-static const char *data_root(void)
-{
-	const char *r = getenv("SK_TESTDATA");
-	return r ? r : "tests/data";
-}
-
 /* ---- golden files ---- */
 
-static int cmp_name(const void *a, const void *b)
+/* Fed a byte at a time, a document gives exactly the output it gives whole. */
+static int same_bytewise(const char *doc, size_t n, const out *whole, const char *name, const http_limits *lim)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	out bw = parse_bytewise(doc, n, lim);
+	int ok = bw.len == whole->len && memcmp(bw.p, whole->p, bw.len) == 0;
+	if (!ok)
+		fprintf(stderr, "  FAIL bytewise %s, got:\n%s", name, bw.p);
+	free(bw.p);
+	return ok;
 }
 
-static void golden_one(const char *dir, const char *name, const http_limits *lim)
+/* So does it byte at a time, and in three chunks cut at every pair of
+ * offsets (small files). */
+static int same_in_pieces(const char *doc, size_t n, const out *whole, const char *name, const http_limits *lim)
 {
-	char path[600], opath[600];
-	size_t n, en;
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	snprintf(opath, sizeof(opath), "%.*s.out", (int)(strlen(path) - 5), path);
-	char *doc = read_file(path, &n);
-	harness_case = name;
-	harness_case_failed = 0;
-	if (!doc) {
-		harness_fail("cannot read", path, strlen(path));
-		harness_count(0);
-		return;
-	}
-	out whole = parse_whole(doc, n, lim);
-	if (getenv("SK_GOLDEN_WRITE")) {
-		FILE *f = fopen(opath, "wb");
-		fwrite(whole.p, 1, whole.len, f);
-		fclose(f);
-	}
-	char *want = read_file(opath, &en);
-	if (!want || en != whole.len || memcmp(want, whole.p, en) != 0) {
-		fprintf(stderr, "  FAIL golden %s, got:\n%s", name, whole.p);
-		harness_case_failed = 1;
-	}
-	harness_count(!harness_case_failed);
-
-	/* Byte at a time, and three chunks cut at every pair of offsets
-	 * (small files) must give exactly the same output. */
-	harness_case_failed = 0;
-	out bw = parse_bytewise(doc, n, lim);
-	if (bw.len != whole.len || memcmp(bw.p, whole.p, bw.len) != 0) {
-		fprintf(stderr, "  FAIL bytewise %s, got:\n%s", name, bw.p);
-		harness_case_failed = 1;
-	}
-	free(bw.p);
+	int ok = same_bytewise(doc, n, whole, name, lim);
 	size_t step = n > 300 ? n / 97 + 1 : 1;
-	for (size_t c1 = 0; c1 <= n && !harness_case_failed; c1 += step) {
-		for (size_t c2 = c1; c2 <= n && !harness_case_failed; c2 += step) {
+	for (size_t c1 = 0; c1 <= n && ok; c1 += step) {
+		for (size_t c2 = c1; c2 <= n && ok; c2 += step) {
 			size_t cuts[2] = { c1, c2 };
 			out o = parse_cuts(doc, n, cuts, 2, lim);
-			if (o.len != whole.len || memcmp(o.p, whole.p, o.len) != 0) {
+			if (o.len != whole->len || memcmp(o.p, whole->p, o.len) != 0) {
 				fprintf(stderr, "  FAIL split %zu,%zu %s, got:\n%s", c1, c2, name, o.p);
-				harness_case_failed = 1;
+				ok = 0;
 			}
 			free(o.p);
 		}
 	}
-	harness_count(!harness_case_failed);
-	free(whole.p);
-	free(want);
-	free(doc);
+	return ok;
 }
 
 static void test_golden(void)
 {
-	char dir[512];
-	http_limits lim;
-	http_limits_default(&lim);
-	snprintf(dir, sizeof(dir), "%s/json", data_root());
-	DIR *d = opendir(dir);
-	CHECK(d != NULL);
-	if (!d)
-		return;
-	char *names[256];
-	size_t nn = 0;
-	struct dirent *de;
-	while ((de = readdir(d)) && nn < 256) {
-		size_t l = strlen(de->d_name);
-		if (l > 5 && strcmp(de->d_name + l - 5, ".json") == 0)
-			names[nn++] = strdup(de->d_name);
-	}
-	closedir(d);
-	qsort(names, nn, sizeof(names[0]), cmp_name);
-	CHECK(nn >= 10);
-	const char *saved = harness_case;
-	for (size_t i = 0; i < nn; i++) {
-		golden_one(dir, names[i], &lim);
-		free(names[i]);
-	}
-	harness_case = saved;
-	harness_case_failed = 0;
+	golden_dir("json", ".json", parse_whole, same_in_pieces);
 }
 
 /* ---- one document per line: accepted / rejected, whole == bytewise ---- */
 
-static void line_case(const harness_line *l, void *ctx)
-{
-	int want_ok = *(int *)ctx;
-	http_limits lim;
-	http_limits_default(&lim);
-	out w = parse_whole(l->buf, l->len, &lim);
-	out b = parse_bytewise(l->buf, l->len, &lim);
-	int ok = strncmp(w.p + w.len - 3, "ok\n", 3) == 0 && (w.len == 3 || w.p[w.len - 4] == '\n');
-	int same = w.len == b.len && memcmp(w.p, b.p, w.len) == 0;
-	char what[64];
-	snprintf(what, sizeof(what), "line %d %s", l->lineno, want_ok ? "should parse" : "should fail");
-	if (ok != want_ok || !same) {
-		harness_case = "json data line";
-		harness_fail(what, l->buf, l->len);
-		fprintf(stderr, "    whole:\n%s    bytewise:\n%s", w.p, b.p);
-	}
-	harness_count(ok == want_ok && same);
-	free(w.p);
-	free(b.p);
-}
-
 static void test_accept_reject(void)
 {
-	int yes = 1, no = 0;
-	CHECK(harness_each_line("json/accept.txt", line_case, &yes) > 10);
-	CHECK(harness_each_line("json/reject.txt", line_case, &no) > 30);
+	golden_accept_reject("json", parse_whole, same_bytewise, 10, 30);
 }
 
 /* ---- specific rules, offsets and flags ---- */
@@ -339,16 +118,6 @@ static sk_error run_err(const char *doc, size_t n, const http_limits *lim)
 	arena_free(a);
 	return e;
 }
-
-#define ERR_IS(doc, rule_, off_, status_)                                                   \
-	do {                                                                                \
-		sk_error e_ = run_err(doc, sizeof(doc) - 1, &lim);                          \
-		CHECK(strcmp(e_.rule, rule_) == 0);                                         \
-		if (strcmp(e_.rule, rule_) != 0)                                            \
-			fprintf(stderr, "    got rule \"%s\" for %s\n", e_.rule, doc);       \
-		CHECK_INT(e_.offset, off_);                                                 \
-		CHECK_INT(e_.status, status_);                                              \
-	} while (0)
 
 static void test_rules(void)
 {
@@ -461,13 +230,6 @@ static void test_deep_nesting(void)
 	free(doc);
 }
 
-static int count_targets(void *ctx, const target *t)
-{
-	(void)t;
-	(*(size_t *)ctx)++;
-	return 0;
-}
-
 static void test_many_leaves(void)
 {
 	http_limits lim;
@@ -567,12 +329,6 @@ static void test_small_arena(void)
 }
 
 /* raw keeps the string exactly as sent. */
-static int keep_last(void *ctx, const target *t)
-{
-	*(target *)ctx = *t;
-	return 0;
-}
-
 static void test_raw(void)
 {
 	http_limits lim;

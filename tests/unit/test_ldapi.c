@@ -8,7 +8,8 @@
 
 #include "detector_cases.h"
 
-static const detector_under_test D = { "ldapi", ldapi_detect, LOC_FORM, "user", LOC_FORM, "user" };
+static const detector_under_test D = { .name = "ldapi", .fn = ldapi_detect, .tp_loc = LOC_FORM, .tp_name = "user",
+				       .tn_loc = LOC_FORM, .tn_name = "user" };
 
 static void test_fragments(void)
 {

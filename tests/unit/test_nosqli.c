@@ -8,7 +8,8 @@
 
 #include "detector_cases.h"
 
-static const detector_under_test D = { "nosqli", nosqli_detect, LOC_QUERY_ARG, "q", LOC_QUERY_ARG, "q" };
+static const detector_under_test D = { .name = "nosqli", .fn = nosqli_detect, .tp_loc = LOC_QUERY_ARG, .tp_name = "q",
+				       .tn_loc = LOC_QUERY_ARG, .tn_name = "q" };
 
 static void test_fragments(void)
 {

@@ -8,7 +8,8 @@
 
 #include "detector_cases.h"
 
-static const detector_under_test D = { "scanner", scanner_detect, LOC_PATH, "", LOC_PATH, "" };
+static const detector_under_test D = { .name = "scanner", .fn = scanner_detect, .tp_loc = LOC_PATH, .tp_name = "",
+				       .tn_loc = LOC_PATH, .tn_name = "" };
 
 static void test_fragments(void)
 {

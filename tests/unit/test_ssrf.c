@@ -8,7 +8,8 @@
 
 #include "detector_cases.h"
 
-static const detector_under_test D = { "ssrf", ssrf_detect, LOC_QUERY_ARG, "url", LOC_QUERY_ARG, "url" };
+static const detector_under_test D = { .name = "ssrf", .fn = ssrf_detect, .tp_loc = LOC_QUERY_ARG, .tp_name = "url",
+				       .tn_loc = LOC_QUERY_ARG, .tn_name = "url" };
 
 static void test_fragments(void)
 {

@@ -1,139 +1,71 @@
 /* test_ssti.c - the template-injection detector: data files, probes,
- * paranoia, percent-encoded headers and a hostile 1 MB value. */
-#include <stdlib.h>
+ * paranoia, percent-encoded headers and linear time on hostile values. */
 #include <string.h>
-#include <time.h>
 
-#include "harness.h"
-#include "sekisho/detectors.h"
+#include "detector_cases.h"
 
-static int run(const char *p, size_t n, target_loc loc, const char *name, int paranoia, det_hit *hit)
-{
-	det_input in = { sk_slice_make(p, n), 0, sk_slice_make(name, strlen(name)), loc, paranoia };
-	in.classes = det_classes(in.value);
-	memset(hit, 0, sizeof(*hit));
-	int r = ssti_detect(&in, hit);
-	if (r && (hit->off > n || hit->len > n - hit->off))
-		harness_fail("fragment outside the value", p, n);
-	return r;
-}
-
-/* Every attack line fires critical in a query argument, a header and a JSON leaf. */
-static void tp_line(const harness_line *l, void *ctx)
-{
-	static const struct { target_loc loc; const char *name; } spots[] = {
-		{ LOC_QUERY_ARG, "q" }, { LOC_HEADER, "User-Agent" }, { LOC_JSON, "user.name" },
-		{ LOC_COOKIE, "locale" },
-	};
-	int ok = 1;
-	for (size_t s = 0; s < sizeof(spots) / sizeof(spots[0]); s++) {
-		det_hit hit;
-		if (!run(l->buf, l->len, spots[s].loc, spots[s].name, 1, &hit) || hit.score < DET_SCORE_WARNING) {
-			ok = 0;
-			harness_fail("tp did not fire", l->buf, l->len);
-			break;
-		}
-	}
-	harness_count(ok);
-}
-
-static void tn_line(const harness_line *l, void *ctx)
-{
-	det_hit hit;
-	int ok = !run(l->buf, l->len, LOC_QUERY_ARG, "q", 1, &hit) &&
-		 !run(l->buf, l->len, LOC_HEADER, "Referer", 1, &hit);
-	if (!ok)
-		harness_fail("tn fired", l->buf, l->len);
-	harness_count(ok);
-}
+/* Every attack line fires in every client spot, no plain line anywhere. */
+static const det_spot tp_spots[] = DET_SPOTS_CLIENT;
+static const det_spot tn_spots[] = DET_SPOTS_PLAIN;
+static const detector_under_test D = { .name = "ssti", .fn = ssti_detect, .tp_spots = tp_spots,
+				       .tp_score = DET_SCORE_WARNING, .tn_spots = tn_spots };
 
 static void test_fragment(void)
 {
 	const char v[] = "hello {{7*7}} world";
 	det_hit hit;
-	CHECK(run(v, sizeof(v) - 1, LOC_FORM, "msg", 1, &hit));
+	CHECK(run_at(v, sizeof(v) - 1, LOC_FORM, "msg", 1, &hit));
 	CHECK_INT(hit.off, 6);
 	CHECK_INT(hit.len, 7);
 	CHECK_INT(hit.score, DET_SCORE_CRITICAL);
 	/* a percent-encoded Referer is decoded once */
 	const char r[] = "https://www.google.co.jp/search?q=%7B%7B7*7%7D%7D";
-	CHECK(run(r, sizeof(r) - 1, LOC_HEADER, "Referer", 1, &hit));
-	CHECK(!run(r, sizeof(r) - 1, LOC_QUERY_ARG, "q", 1, &hit));
+	CHECK(run_at(r, sizeof(r) - 1, LOC_HEADER, "Referer", 1, &hit));
+	CHECK(!run_at(r, sizeof(r) - 1, LOC_QUERY_ARG, "q", 1, &hit));
 }
 
 static void test_paranoia(void)
 {
 	det_hit hit;
 	const char two[] = "{{ request.path }}";
-	CHECK(!run(two, sizeof(two) - 1, LOC_FORM, "msg", 1, &hit));
-	CHECK(run(two, sizeof(two) - 1, LOC_FORM, "msg", 2, &hit));
+	CHECK(!run_at(two, sizeof(two) - 1, LOC_FORM, "msg", 1, &hit));
+	CHECK(run_at(two, sizeof(two) - 1, LOC_FORM, "msg", 2, &hit));
 	CHECK_INT(hit.score, DET_SCORE_WARNING);
 	const char bare[] = "{{ config }}";
-	CHECK(run(bare, sizeof(bare) - 1, LOC_FORM, "msg", 1, &hit));
+	CHECK(run_at(bare, sizeof(bare) - 1, LOC_FORM, "msg", 1, &hit));
 	CHECK_INT(hit.score, DET_SCORE_WARNING);
 	const char code[] = "<%= link_to 'x', path(1) %>";
-	CHECK(!run(code, sizeof(code) - 1, LOC_FORM, "msg", 2, &hit));
+	CHECK(!run_at(code, sizeof(code) - 1, LOC_FORM, "msg", 2, &hit));
 	/* binary file content never counts */
 	const char bin[] = "{\x01 __class__ \x02}";
-	CHECK(!run(bin, sizeof(bin) - 1, LOC_MULTIPART_FILE, "f", 3, &hit));
+	CHECK(!run_at(bin, sizeof(bin) - 1, LOC_MULTIPART_FILE, "f", 3, &hit));
 }
 
-static double now(void)
+static size_t unclosed_quotes(char *buf, size_t cap, const void *ctx)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+	(void)ctx;
+	memset(buf, '\'', cap);
+	memcpy(buf, "{{ ", 3);
+	return cap;
 }
 
-/* 1 MB of lookup syntax, quotes, brackets, dashes and '<' in bounded time. */
-static double hostile(size_t cap)
+/* Linear time (see harness_linear_fill): a mix of the detector's pieces
+ * at every paranoia level, then the runs that once were slow. */
+static void test_hostile(void)
 {
 	static const char *const pieces[] = { "{{", "}}", "${", "#{", "{%", "%}", "<%", "%>", "'", "\"",
 					      "[", "]", "(", ")", "-", "<", "<#", "#set(", "{", "}", "a.b", "*",
 					      "7", "|", "?", "`", "[[", "@(", "__x__" };
-	size_t n = 0;
-	char *buf = malloc(cap);
-	CHECK(buf != NULL);
-	if (!buf)
-		return 0;
-	unsigned x = 12345;
-	while (n + 16 < cap) {
-		x = x * 1103515245u + 12345u;
-		const char *p = pieces[(x >> 16) % (sizeof(pieces) / sizeof(pieces[0]))];
-		size_t k = strlen(p);
-		memcpy(buf + n, p, k);
-		n += k;
-	}
-	det_hit hit;
-	double t0 = now();
-	for (int p = 1; p <= 3; p++)
-		run(buf, n, LOC_HEADER, "User-Agent", p, &hit);
+	hostile_mix(pieces, sizeof(pieces) / sizeof(pieces[0]), 12345u, LOC_HEADER, "User-Agent");
 	/* one unclosed region, then nothing but quotes */
-	memset(buf, '\'', n);
-	memcpy(buf, "{{ ", 3);
-	run(buf, n, LOC_FORM, "msg", 3, &hit);
-	memset(buf, '{', n);
-	run(buf, n, LOC_FORM, "msg", 3, &hit);
-	double dt = now() - t0;
-	free(buf);
-	return dt;
-}
-
-/* 1 MB takes about 8 times as long as 128 KB: linear, not quadratic
- * (which would be 64 times); measured as a ratio so a loaded machine or
- * a sanitizer build does not matter. */
-static void test_hostile(void)
-{
-	double small = hostile(1u << 17), big = hostile(1u << 20);
-	CHECK(big < 20 * small + 0.05);
+	hostile_fill(unclosed_quotes, NULL, "{{ then quotes", LOC_FORM, "msg", 3);
+	hostile("{", LOC_FORM, "msg");
 }
 
 int main(void)
 {
-	harness_case = "ssti/tp.txt";
-	CHECK(harness_each_line("ssti/tp.txt", tp_line, NULL) >= 40);
-	harness_case = "ssti/tn.txt";
-	CHECK(harness_each_line("ssti/tn.txt", tn_line, NULL) >= 40);
+	DETECTOR_TEST_INIT(D);
+	RUN(test_data);
 	RUN(test_fragment);
 	RUN(test_paranoia);
 	RUN(test_hostile);

@@ -8,7 +8,8 @@
 
 #include "detector_cases.h"
 
-static const detector_under_test D = { "xxe", xxe_detect, LOC_BODY_RAW, "", LOC_BODY_RAW, "" };
+static const detector_under_test D = { .name = "xxe", .fn = xxe_detect, .tp_loc = LOC_BODY_RAW, .tp_name = "",
+				       .tn_loc = LOC_BODY_RAW, .tn_name = "" };
 
 static void test_fragments(void)
 {
