@@ -103,6 +103,22 @@ void conn_close(conn *c)
 	free(c);
 }
 
+/* A connection given up before it was linked: free what it holds (any of
+ * it may be missing), release the settings, close the socket. */
+static void accept_abandon(conn *c, proxy_shared *sh, int fd)
+{
+	if (c) {
+		tls_session_free(c->ssl);
+		free(c->in);
+		free(c->hdrs);
+		free(c->rhdrs);
+		arena_free(c->a);
+		free(c);
+	}
+	shared_release(sh);
+	close(fd);
+}
+
 void conn_accept(worker *w, int lfd, bool tls)
 {
 	for (int i = 0; i < 64; i++) {
@@ -113,14 +129,9 @@ void conn_accept(worker *w, int lfd, bool tls)
 			return; /* EAGAIN, or a transient error (EMFILE): try at the next readiness */
 		proxy_shared *sh = shared_acquire(w->px);
 		if (w->px->draining ||
-		    (size_t)atomic_load(&w->px->stats.open_conns) >= sh->set.max_connections) {
-			shared_release(sh);
-			close(fd);
-			continue;
-		}
-		if (!access_admit_peer(w, sh, &sa)) {
-			shared_release(sh);
-			close(fd);
+		    (size_t)atomic_load(&w->px->stats.open_conns) >= sh->set.max_connections ||
+		    !access_admit_peer(w, sh, &sa)) {
+			accept_abandon(NULL, sh, fd);
 			continue;
 		}
 		conn *c = calloc(1, sizeof(*c));
@@ -132,15 +143,7 @@ void conn_accept(worker *w, int lfd, bool tls)
 			c->a = arena_new(sh->set.lim.max_arena);
 		}
 		if (!c || !c->in || !c->hdrs || !c->rhdrs || !c->a) {
-			if (c) {
-				free(c->in);
-				free(c->hdrs);
-				free(c->rhdrs);
-				arena_free(c->a);
-				free(c);
-			}
-			shared_release(sh);
-			close(fd);
+			accept_abandon(c, sh, fd);
 			continue;
 		}
 		c->fd = fd;
@@ -148,13 +151,7 @@ void conn_accept(worker *w, int lfd, bool tls)
 		c->sh = sh;
 		c->state = CS_IDLE;
 		if (tls && !(c->ssl = tls_session_new(w->px->tls, fd))) {
-			shared_release(sh);
-			free(c->in);
-			free(c->hdrs);
-			free(c->rhdrs);
-			arena_free(c->a);
-			free(c);
-			close(fd);
+			accept_abandon(c, sh, fd);
 			continue;
 		}
 		net_peer(&sa, &c->peer, c->peer_text, sizeof(c->peer_text));
@@ -162,13 +159,10 @@ void conn_accept(worker *w, int lfd, bool tls)
 		buf_init(&c->upreq, OUT_MAX);
 		buf_init(&c->out, OUT_MAX);
 		if (ev_add(w->loop, fd, EV_READ, client_io, c) != 0) {
-			shared_release(sh);
-			free(c->in);
-			free(c->hdrs);
-			free(c->rhdrs);
-			arena_free(c->a);
-			free(c);
-			close(fd);
+			buf_free(&c->body);
+			buf_free(&c->upreq);
+			buf_free(&c->out);
+			accept_abandon(c, sh, fd);
 			continue;
 		}
 		conn_link(w, c);
