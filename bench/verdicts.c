@@ -2,13 +2,19 @@
  * file, one line each, so that two builds can be compared byte for byte
  * (a speed change must not change a single verdict).
  *
- *   verdicts [-p PARANOIA] [-c] FILE.bin
+ *   verdicts [-p PARANOIA] [-c] [-d] FILE.bin
  *
  * FILE.bin holds requests as written by tools/corpus_raw.py. -c turns on
  * the clean-value cache, kept warm over the whole file as in a worker.
  * Each line: the request's index, then for the request and each request
  * pipelined after it (as `sekisho check` inspects them) the decision, the
  * score, the number of findings and every match with its whole fragment.
+ *
+ * -d prints instead, for every target of every request and every built-in
+ * detector, what the detector itself answered (fired or not, score, rule,
+ * fragment), on the value and on its Base64/hex decoded variant, whatever
+ * the engine would have skipped: the strict check that a detector's early
+ * exits changed none of its answers.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +24,8 @@
 
 #include "sekisho/arena.h"
 #include "sekisho/buf.h"
+#include "sekisho/decode.h"
+#include "sekisho/detectors.h"
 #include "sekisho/engine.h"
 #include "sekisho/http.h"
 #include "sekisho/view.h"
@@ -40,24 +48,58 @@ static void put_verdict(sk_buf *o, const verdict *v)
 	buf_puts(o, "]");
 }
 
+/* Every detector on one value: "d:score:rule:off:len" for each that fired,
+ * "-" when none did. */
+static void put_detectors(sk_buf *o, const target *t, sk_slice value, int paranoia)
+{
+	det_input in = { value, det_classes(value), t->name, (target_loc)t->loc, paranoia };
+	bool any = false;
+	for (const detector_def *d = detector_table; d->name; d++) {
+		det_hit hit = { 0 };
+		if (!d->fn(&in, &hit))
+			continue;
+		buf_printf(o, " %s:%d:%s:%zu:%zu", d->name, hit.score, hit.rule ? hit.rule : "", hit.off, hit.len);
+		any = true;
+	}
+	if (!any)
+		buf_puts(o, " -");
+}
+
+static void put_targets(sk_buf *o, const http_view *v, arena *a, int paranoia)
+{
+	for (size_t i = 0; i < v->ntargets; i++) {
+		const target *t = &v->targets[i];
+		buf_printf(o, "\n  %s", target_loc_name(t->loc));
+		put_detectors(o, t, t->value, paranoia);
+		sk_slice dec;
+		if (t->value.len >= 8 && (decode_base64_text(a, t->value, &dec) || decode_hex_text(a, t->value, &dec))) {
+			buf_puts(o, " |");
+			put_detectors(o, t, dec, paranoia);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	engine_config cfg;
 	engine_config_default(&cfg);
 	int opt;
-	while ((opt = getopt(argc, argv, "p:c")) != -1) {
-		if (opt == 'p')
+	bool per_detector = false;
+	while ((opt = getopt(argc, argv, "p:cd")) != -1) {
+		if (opt == 'd')
+			per_detector = true;
+		else if (opt == 'p')
 			cfg.paranoia = (int)strtol(optarg, NULL, 10);
 		else if (opt == 'c') {
 			cfg.cache = true;
 			memcpy(cfg.cache_key, "verdicts-fixed-k", sizeof(cfg.cache_key));
 		} else {
-			fprintf(stderr, "usage: verdicts [-p PARANOIA] [-c] FILE.bin\n");
+			fprintf(stderr, "usage: verdicts [-p PARANOIA] [-c] [-d] FILE.bin\n");
 			return 2;
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "usage: verdicts [-p PARANOIA] [-c] FILE.bin\n");
+		fprintf(stderr, "usage: verdicts [-p PARANOIA] [-c] [-d] FILE.bin\n");
 		return 2;
 	}
 	FILE *f = fopen(argv[optind], "rb");
@@ -98,6 +140,12 @@ int main(int argc, char **argv)
 			    view_build(&v, &req, body, trunc, a, &lim, &err) != SK_OK) {
 				engine_verdict_malformed(&vd, &err);
 				used = len - pos;
+			} else if (per_detector) {
+				put_targets(&o, &v, a, cfg.paranoia);
+				pos += used;
+				while (pos < len && (buf[pos] == '\r' || buf[pos] == '\n'))
+					pos++;
+				continue;
 			} else {
 				engine_inspect(e, s, &req, &v, NULL, a, &vd);
 			}
