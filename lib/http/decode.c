@@ -229,21 +229,27 @@ bool decode_looks_like_text(sk_slice v)
 #define B64_MIN_INPUT 8
 #define HEX_MIN_DIGITS 12
 
-/* 0-63 for a base64 digit of either alphabet, 64 for '+' '/', 65 for '-' '_'
- * (their values depend on the alphabet), -1 otherwise. */
-static int b64_class(unsigned char c)
+/* The value of a base64 digit of either alphabet, as a constant
+ * expression so that the compiler builds the table below (as classes.c
+ * does): 0-63 for the digits common to both, B64_STD for '+' '/' and
+ * B64_URL for '-' '_' (their values depend on the alphabet), B64_BAD for
+ * every other byte. */
+enum { B64_STD = 64, B64_URL = 65, B64_BAD = 0xff };
+#define B64(c)                                                                                        \
+	((uint8_t)((c) >= 'A' && (c) <= 'Z' ? (c) - 'A' : (c) >= 'a' && (c) <= 'z' ? (c) - 'a' + 26 : \
+		   (c) >= '0' && (c) <= '9' ? (c) - '0' + 52 : ((c) == '+' || (c) == '/') ? B64_STD :  \
+		   ((c) == '-' || (c) == '_') ? B64_URL : B64_BAD))
+#define B64x4(c) B64(c), B64((c) + 1), B64((c) + 2), B64((c) + 3)
+#define B64x16(c) B64x4(c), B64x4((c) + 4), B64x4((c) + 8), B64x4((c) + 12)
+#define B64x64(c) B64x16(c), B64x16((c) + 16), B64x16((c) + 32), B64x16((c) + 48)
+static const uint8_t b64_table[256] = { B64x64(0u), B64x64(64u), B64x64(128u), B64x64(192u) };
+
+/* A digit's value once the alphabet is known: '+' and '-' are 62, '/' and
+ * '_' 63 (a value mixing both alphabets was refused before). */
+static inline uint32_t digit62(unsigned char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '/')
-		return 64;
-	if (c == '-' || c == '_')
-		return 65;
-	return -1;
+	unsigned v = b64_table[c];
+	return v < B64_STD ? v : (c == '+' || c == '-') ? 62 : 63;
 }
 
 bool decode_base64_text(arena *a, sk_slice s, sk_slice *out)
@@ -259,36 +265,36 @@ bool decode_base64_text(arena *a, sk_slice s, sk_slice *out)
 		return false;
 	if (n % 4 == 1)
 		return false;
-	bool std = false, url = false;
+	/* One table load per byte; `extra` collects which alphabet's extra
+	 * digits appeared (bit 0: '+' '/', bit 1: '-' '_'). */
+	const unsigned char *u = (const unsigned char *)s.p;
+	unsigned extra = 0;
 	for (size_t i = 0; i < n; i++) {
-		int k = b64_class((unsigned char)s.p[i]);
-		if (k < 0)
+		unsigned k = b64_table[u[i]];
+		if (k == B64_BAD)
 			return false;
-		if (k == 64)
-			std = true;
-		else if (k == 65)
-			url = true;
+		extra |= k >= B64_STD ? 1u << (k - B64_STD) : 0;
 	}
-	if (std && url)
+	if (extra == 3) /* '+' or '/' and '-' or '_': neither alphabet */
 		return false;
 	size_t cap = n / 4 * 3 + 2;
 	char *buf = arena_alloc(a, cap + 1);
 	if (!buf)
 		return false;
-	size_t o = 0;
-	unsigned long acc = 0;
-	int bits = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s.p[i];
-		int v = b64_class(c);
-		if (v >= 64)
-			v = (c == '+' || c == '-') ? 62 : 63;
-		acc = ((acc << 6) | (unsigned long)v) & 0xFFFFFF;
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			buf[o++] = (char)((acc >> bits) & 0xFF);
-		}
+	/* Four digits make three bytes; a last group of two or three digits
+	 * makes one or two. */
+	size_t o = 0, i = 0;
+	for (; i + 4 <= n; i += 4) {
+		uint32_t q = digit62(u[i]) << 18 | digit62(u[i + 1]) << 12 | digit62(u[i + 2]) << 6 | digit62(u[i + 3]);
+		buf[o++] = (char)(q >> 16);
+		buf[o++] = (char)(q >> 8);
+		buf[o++] = (char)q;
+	}
+	if (n - i >= 2) {
+		uint32_t q = digit62(u[i]) << 18 | digit62(u[i + 1]) << 12 | (n - i == 3 ? digit62(u[i + 2]) << 6 : 0);
+		buf[o++] = (char)(q >> 16);
+		if (n - i == 3)
+			buf[o++] = (char)(q >> 8);
 	}
 	/* Leftover bits of an unpadded tail are ignored, as lenient decoders do. */
 	buf[o] = '\0';
