@@ -41,7 +41,8 @@ typedef struct engine_config {
 	/* Remember, per worker (engine_scratch), values on which no built-in
 	 * detector found anything, and skip the detectors when the same value
 	 * comes again under the same name and location (header values, cookie
-	 * names and the like repeat on every request). User rules still see
+	 * values and names and the like repeat on every request of a visit;
+	 * about 160 KB per worker). User rules still see
 	 * every value. Entries are SipHash-1-3 tags under `cache_key`, which
 	 * must be secret and random (fill it from getrandom): an attacker who
 	 * knew it could look for an attack with the tag of a cached clean

