@@ -42,4 +42,12 @@ uint64_t siphash_final(siphash_state *s);
 uint64_t siphash13(const uint8_t key[SIPHASH_KEY_LEN], const void *p, size_t n);
 uint64_t siphash24(const uint8_t key[SIPHASH_KEY_LEN], const void *p, size_t n);
 
+/* SipHash-1-3 of a message in three parts, as siphash13 of their
+ * concatenation: the 8 bytes of `first` (little-endian), the `na` bytes at
+ * `a` followed by zeros up to a multiple of 8, then the `nb` bytes at `b`.
+ * One call with the state in registers and no partial-word buffering: for
+ * tags of (fixed-size header, name, value) computed per request value. */
+uint64_t siphash13_3(const uint8_t key[SIPHASH_KEY_LEN], uint64_t first, const void *a, size_t na, const void *b,
+		     size_t nb);
+
 #endif

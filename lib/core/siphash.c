@@ -125,3 +125,51 @@ uint64_t siphash24(const uint8_t key[SIPHASH_KEY_LEN], const void *p, size_t n)
 	siphash_update(&s, p, n);
 	return siphash_final(&s);
 }
+
+/* Whole words of `p` (n a multiple of 8) into the state words. */
+#define ABSORB_WORDS(v, p, n)                               \
+	for (size_t i_ = 0; i_ < (n); i_ += 8) {             \
+		uint64_t m_ = load64((const uint8_t *)(p) + i_); \
+		(v).v3 ^= m_;                                    \
+		sipround(&(v));                                  \
+		(v).v0 ^= m_;                                    \
+	}
+
+/* The last n < 8 bytes at p, little-endian, without a call to memcpy. */
+static inline uint64_t load_tail(const uint8_t *p, size_t n)
+{
+	uint64_t w = 0;
+	for (size_t i = 0; i < n; i++)
+		w |= (uint64_t)p[i] << (8 * i);
+	return w;
+}
+
+uint64_t siphash13_3(const uint8_t key[SIPHASH_KEY_LEN], uint64_t first, const void *a, size_t na, const void *b,
+		     size_t nb)
+{
+	siphash_state v;
+	siphash_init(&v, key, 1, 3);
+	v.v3 ^= first;
+	sipround(&v);
+	v.v0 ^= first;
+	size_t wa = na & ~(size_t)7, wb = nb & ~(size_t)7;
+	ABSORB_WORDS(v, a, wa);
+	if (na > wa) {
+		uint64_t m = load_tail((const uint8_t *)a + wa, na - wa);
+		v.v3 ^= m;
+		sipround(&v);
+		v.v0 ^= m;
+		na = wa + 8;
+	}
+	ABSORB_WORDS(v, b, wb);
+	uint64_t total = 8 + na + nb;
+	uint64_t m = load_tail((const uint8_t *)b + wb, nb - wb) | (total & 0xff) << 56;
+	v.v3 ^= m;
+	sipround(&v);
+	v.v0 ^= m;
+	v.v2 ^= 0xff;
+	sipround(&v);
+	sipround(&v);
+	sipround(&v);
+	return v.v0 ^ v.v1 ^ v.v2 ^ v.v3;
+}

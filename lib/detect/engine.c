@@ -118,21 +118,9 @@ void engine_scratch_free(engine_scratch *s)
  * words byte by byte. Never 0, which marks an empty slot. */
 static uint64_t cache_tag(const engine *e, const target *t)
 {
-	size_t nl = t->name.len;
-	uint8_t head[8] = { (uint8_t)t->loc, (uint8_t)e->cfg.paranoia, (uint8_t)nl, (uint8_t)(nl >> 8),
-			    (uint8_t)(nl >> 16), (uint8_t)(nl >> 24), 0, 0 };
-	siphash_state st;
-	siphash_init(&st, e->cfg.cache_key, 1, 3);
-	siphash_update(&st, head, sizeof(head));
-	size_t whole = nl & ~(size_t)7;
-	siphash_update(&st, t->name.p, whole);
-	if (nl > whole) {
-		uint8_t last[8] = { 0 };
-		memcpy(last, t->name.p + whole, nl - whole);
-		siphash_update(&st, last, sizeof(last));
-	}
-	siphash_update(&st, t->value.p, t->value.len);
-	uint64_t h = siphash_final(&st);
+	uint64_t nl = t->name.len;
+	uint64_t head = (uint64_t)t->loc | (uint64_t)(uint8_t)e->cfg.paranoia << 8 | (nl & 0xffffffffu) << 16;
+	uint64_t h = siphash13_3(e->cfg.cache_key, head, t->name.p, t->name.len, t->value.p, t->value.len);
 	return h ? h : 1;
 }
 

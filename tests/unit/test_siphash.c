@@ -103,6 +103,31 @@ static void test_every_bit_matters(void)
 	CHECK(siphash13(key_seq, z, 1) != siphash13(key_seq, z, 2));
 }
 
+/* siphash13_3 is siphash13 of its three parts laid end to end, the middle
+ * one padded with zeros to whole words: every length split 0..20 x 0..20. */
+static void test_three_parts(void)
+{
+	uint8_t key[SIPHASH_KEY_LEN], msg[64];
+	for (int i = 0; i < SIPHASH_KEY_LEN; i++)
+		key[i] = (uint8_t)(i * 7 + 1);
+	for (int i = 0; i < (int)sizeof(msg); i++)
+		msg[i] = (uint8_t)(i * 37 + 11);
+	uint64_t first = 0x0123456789abcdefULL;
+	int bad = 0;
+	for (size_t na = 0; na <= 20; na++)
+		for (size_t nb = 0; nb <= 20; nb++) {
+			uint8_t flat[8 + 24 + 20] = { 0 };
+			for (int k = 0; k < 8; k++)
+				flat[k] = (uint8_t)(first >> (8 * k));
+			memcpy(flat + 8, msg, na);
+			size_t padded = (na + 7) & ~(size_t)7;
+			memcpy(flat + 8 + padded, msg + 30, nb);
+			if (siphash13_3(key, first, msg, na, msg + 30, nb) != siphash13(key, flat, 8 + padded + nb))
+				bad++;
+		}
+	CHECK_INT(bad, 0);
+}
+
 int main(void)
 {
 	setup();
@@ -111,5 +136,6 @@ int main(void)
 	RUN(test_siphash13_values);
 	RUN(test_split_independent);
 	RUN(test_every_bit_matters);
+	RUN(test_three_parts);
 	return harness_done("siphash");
 }
