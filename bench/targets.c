@@ -70,7 +70,7 @@ static struct kind *kind_get(const char *key)
 /* The locations the engine caches (CACHE_LOCS in lib/detect/engine.c). */
 #define LB(l) (1u << (l))
 static const unsigned cached_locs = LB(LOC_PATH) | LB(LOC_HEADER) | LB(LOC_COOKIE_NAME) | LB(LOC_QUERY_ARG_NAME) |
-				    LB(LOC_FORM_NAME) | LB(LOC_JSON_KEY) | LB(LOC_MULTIPART_HEADER);
+				    LB(LOC_FORM_NAME) | LB(LOC_JSON_KEY) | LB(LOC_MULTIPART_HEADER) | LB(LOC_COOKIE);
 
 /* Was this (location, name, value) seen before? A direct-mapped table of
  * hashes: a miss on a collision only overstates the cost. */
