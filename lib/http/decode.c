@@ -42,71 +42,84 @@ static size_t put_utf8(char *out, unsigned long cp)
 	return 4;
 }
 
+/* The value of a hex digit, 0xff for any other byte, as a constant
+ * expression so that the compiler builds the table (as classes.c does). */
+#define HX(c)                                                                                 \
+	((uint8_t)((c) >= '0' && (c) <= '9' ? (c) - '0' : (c) >= 'a' && (c) <= 'f' ? (c) - 'a' + 10 : \
+		   (c) >= 'A' && (c) <= 'F' ? (c) - 'A' + 10 : 0xff))
+#define HX4(c) HX(c), HX((c) + 1), HX((c) + 2), HX((c) + 3)
+#define HX16(c) HX4(c), HX4((c) + 4), HX4((c) + 8), HX4((c) + 12)
+#define HX64(c) HX16(c), HX16((c) + 16), HX16((c) + 32), HX16((c) + 48)
+static const uint8_t hex_table[256] = { HX64(0u), HX64(64u), HX64(128u), HX64(192u) };
+
 size_t url_decode_once(const char *in, size_t n, char *out, bool plus_as_space, uint32_t *flags)
 {
+	const unsigned char *u = (const unsigned char *)in;
 	uint32_t f = 0;
 	size_t o = 0;
 	/* Invariant o <= i: every escape shrinks, so decoding in place is safe
 	 * as long as each step reads its input bytes before writing. */
 	for (size_t i = 0; i < n;) {
-		/* Copy runs without escapes a word at a time. The word is loaded
-		 * before it is stored, so in-place decoding (o <= i) stays safe. */
+		unsigned char c = u[i];
+		if (c == '%') {
+			/* Text in a non-Latin script is escapes back to back:
+			 * each is decoded here and the loop comes straight back. */
+			if (n - i >= 3) {
+				unsigned hi = hex_table[u[i + 1]], lo = hex_table[u[i + 2]];
+				if ((hi | lo) < 16) {
+					out[o++] = (char)(hi << 4 | lo);
+					i += 3;
+					continue;
+				}
+			}
+			if (n - i >= 6 && (in[i + 1] == 'u' || in[i + 1] == 'U')) {
+				long cp = hex4(in + i + 2);
+				if (cp >= 0) {
+					size_t used = 6;
+					/* A UTF-16 surrogate pair written as two escapes. */
+					if (cp >= 0xD800 && cp <= 0xDBFF && n - i >= 12 && in[i + 6] == '%' &&
+					    (in[i + 7] == 'u' || in[i + 7] == 'U')) {
+						long lo = hex4(in + i + 8);
+						if (lo >= 0xDC00 && lo <= 0xDFFF) {
+							cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+							used = 12;
+						}
+					}
+					char tmp[4];
+					size_t k = put_utf8(tmp, (unsigned long)cp);
+					memcpy(out + o, tmp, k);
+					o += k;
+					i += used;
+					f |= TF_UNICODE_ESCAPE;
+					continue;
+				}
+			}
+			/* Not an escape: keep the '%' and go on with the next byte. */
+			f |= TF_INVALID_ESCAPE;
+			out[o++] = '%';
+			i++;
+			continue;
+		}
+		if (c == '+' && plus_as_space) {
+			out[o++] = ' ';
+			i++;
+			continue;
+		}
+		/* A run without escapes: a word at a time, then byte by byte.
+		 * The word is loaded before it is stored, so in-place decoding
+		 * (o <= i) stays safe. */
+		out[o++] = (char)c;
+		i++;
 		while (i + 8 <= n) {
-			uint64_t w = swar_load((const unsigned char *)in + i);
+			uint64_t w = swar_load(u + i);
 			if (swar_has_byte(w, '%') || (plus_as_space && swar_has_byte(w, '+')))
 				break;
 			memcpy(out + o, &w, sizeof(w));
 			o += 8;
 			i += 8;
 		}
-		if (i >= n)
-			break;
-		unsigned char c = (unsigned char)in[i];
-		if (c == '+' && plus_as_space) {
-			out[o++] = ' ';
-			i++;
-			continue;
-		}
-		if (c != '%') {
-			out[o++] = (char)c;
-			i++;
-			continue;
-		}
-		if (n - i >= 3) {
-			int hi = sk_hexval((unsigned char)in[i + 1]);
-			int lo = sk_hexval((unsigned char)in[i + 2]);
-			if (hi >= 0 && lo >= 0) {
-				out[o++] = (char)(hi * 16 + lo);
-				i += 3;
-				continue;
-			}
-		}
-		if (n - i >= 6 && (in[i + 1] == 'u' || in[i + 1] == 'U')) {
-			long cp = hex4(in + i + 2);
-			if (cp >= 0) {
-				size_t used = 6;
-				/* A UTF-16 surrogate pair written as two escapes. */
-				if (cp >= 0xD800 && cp <= 0xDBFF && n - i >= 12 && in[i + 6] == '%' &&
-				    (in[i + 7] == 'u' || in[i + 7] == 'U')) {
-					long lo = hex4(in + i + 8);
-					if (lo >= 0xDC00 && lo <= 0xDFFF) {
-						cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-						used = 12;
-					}
-				}
-				char tmp[4];
-				size_t k = put_utf8(tmp, (unsigned long)cp);
-				memcpy(out + o, tmp, k);
-				o += k;
-				i += used;
-				f |= TF_UNICODE_ESCAPE;
-				continue;
-			}
-		}
-		/* Not an escape: keep the '%' and go on with the next byte. */
-		f |= TF_INVALID_ESCAPE;
-		out[o++] = '%';
-		i++;
+		while (i < n && u[i] != '%' && !(plus_as_space && u[i] == '+'))
+			out[o++] = in[i++];
 	}
 	if (flags)
 		*flags |= f;

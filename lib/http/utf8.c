@@ -56,11 +56,25 @@ uint32_t utf8_flags(sk_slice v)
 	const unsigned char *s = (const unsigned char *)v.p;
 	uint32_t f = 0;
 	for (size_t i = v.len ? swar_ascii_prefix(s, v.len) : 0; i < v.len;) {
-		if (s[i] < 0x80) {
+		unsigned char c = s[i];
+		if (c < 0x80) {
 			i++;
 			continue;
 		}
 		f |= TF_HIGH_BYTES;
+		/* The common well-formed sequences without u8_step: two bytes
+		 * led by C2-DF, three led by E1-EC or EE-EF (Japanese, Chinese,
+		 * Korean text). Neither can be overlong (C0, C1, E0 can) or a
+		 * surrogate (ED can), and both stay below U+10000. */
+		if (c >= 0xC2 && c <= 0xDF && v.len - i >= 2 && (s[i + 1] & 0xC0) == 0x80) {
+			i += 2;
+			continue;
+		}
+		if (c >= 0xE1 && c <= 0xEF && c != 0xED && v.len - i >= 3 && (s[i + 1] & 0xC0) == 0x80 &&
+		    (s[i + 2] & 0xC0) == 0x80) {
+			i += 3;
+			continue;
+		}
 		u8step st = u8_step(s, v.len, i);
 		if (st.invalid)
 			f |= TF_INVALID_UTF8;
