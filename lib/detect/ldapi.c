@@ -152,6 +152,13 @@ int ldapi_detect(const det_input *in, det_hit *hit)
 				       DET_SCORE_WARNING, 0, in->value.len);
 		return 0;
 	}
+	/* Every rule below needs more than parentheses: *) a star, ) NUL a
+	 * control byte, and a component read_comp accepts an operator & | !
+	 * or an '=' (absolute filters, operator chains and attribute=value
+	 * all do). at() turns an escape into those bytes only from a
+	 * backslash. "(Windows NT 10.0; Win64; x64)" has none of them. */
+	if (!(cl & (DC_STAR | DC_CTL | DC_AMP | DC_PIPE | DC_BANG | DC_EQUALS | DC_BACKSLASH)))
+		return 0;
 	const unsigned char *v = (const unsigned char *)in->value.p;
 	size_t n = in->value.len;
 	size_t w;

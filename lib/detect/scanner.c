@@ -88,14 +88,32 @@ static size_t first_with(const sc_table *t, unsigned char c)
 	return lo;
 }
 
+/* Bit of an alphanumeric byte (lower case) in a first-byte mask: a..z
+ * are bits 0..25, 0..9 bits 26..35; any other byte is bit 63. */
+static uint64_t first_bit(unsigned char c)
+{
+	if (c >= 'a' && c <= 'z')
+		return UINT64_C(1) << (c - 'a');
+	if (c >= '0' && c <= '9')
+		return UINT64_C(1) << (26 + c - '0');
+	return UINT64_C(1) << 63;
+}
+
 /* A tool's name as a word of the User-Agent. */
 static int scan_ua(const unsigned char *v, size_t n, det_hit *hit)
 {
 	const sc_table *t = &sc_ua;
+	/* the first bytes of the table's words: a word of the User-Agent
+	 * that starts with another byte matches none, and is not looked up */
+	uint64_t firsts = 0;
+	for (size_t k = 0; k < t->n; k++)
+		firsts |= first_bit((unsigned char)t->w[k].s[0]);
 	for (size_t i = 0; i < n; i++) {
 		if (!is_alnum(v[i]) || (i > 0 && is_alnum(v[i - 1])))
 			continue;
 		unsigned char c = lc(v[i]);
+		if (!(firsts & first_bit(c)))
+			continue;
 		for (size_t k = first_with(t, c); k < t->n && (unsigned char)t->w[k].s[0] == c; k++) {
 			size_t len = t->w[k].len;
 			if (len > n - i || !eq_lc(v + i, t->w[k].s, len))
@@ -113,10 +131,10 @@ static int scan_ua(const unsigned char *v, size_t n, det_hit *hit)
 /* Burp Collaborator, interactsh and similar: a label boundary then the domain. */
 static int scan_oob(const unsigned char *v, size_t n, det_hit *hit)
 {
-	for (size_t i = 0; i + 4 < n; i++) {
-		if (v[i] != '.')
-			continue;
-		size_t s = i + 1;
+	/* a domain follows a dot: hop from one to the next */
+	for (const unsigned char *d = memchr(v, '.', n); d && (size_t)(d - v) + 4 < n;
+	     d = memchr(d + 1, '.', n - (size_t)(d + 1 - v))) {
+		size_t s = (size_t)(d - v) + 1;
 		unsigned char c = lc(v[s]);
 		for (size_t k = first_with(&sc_oob, c); k < sc_oob.n && (unsigned char)sc_oob.w[k].s[0] == c; k++) {
 			size_t len = sc_oob.w[k].len;
@@ -251,8 +269,11 @@ int scanner_detect(const det_input *in, det_hit *hit)
 	const unsigned char *v = (const unsigned char *)in->value.p;
 	size_t n = in->value.len;
 	if (in->loc == LOC_HEADER) {
+		/* the words are lower case and not empty: a name whose first
+		 * byte, folded, differs cannot start with one */
+		unsigned char c0 = in->name.len ? lc((unsigned char)in->name.p[0]) : 0;
 		for (size_t k = 0; k < sc_hdr.n; k++)
-			if (sk_slice_prefix_ci(in->name, sk_slice_make(sc_hdr.w[k].s, sc_hdr.w[k].len)))
+			if ((unsigned char)sc_hdr.w[k].s[0] == c0 && sk_slice_prefix_ci(in->name, sk_slice_make(sc_hdr.w[k].s, sc_hdr.w[k].len)))
 				return set_hit(hit, "scanner.header: header sent only by a scanner",
 					       DET_SCORE_CRITICAL, 0, n);
 		if (sk_slice_eq_ci(in->name, SK_LIT("User-Agent")) && (in->classes & DC_ALPHA) &&

@@ -582,18 +582,31 @@ static int handler_name(sk_slice n)
 
 static bool is_url_attr(sk_slice n)
 {
-	static const char *const names[] = {
-		"href", "src", "action", "formaction", "xlink:href", "data", "background", "poster",
-		"dynsrc", "lowsrc", "codebase", "code", "cite", "longdesc", "classid", "archive",
-		"usemap", "profile", "srcset", "ping", "manifest", "icon", "to", "from", "values",
-		"by", "folder", "datasrc", "xml:base", "content", "src2", "filter", "ev:handler",
+#define URL_ATTR(s) { s, sizeof(s) - 1 }
+	static const struct {
+		const char *s;
+		size_t len;
+	} names[] = {
+		URL_ATTR("href"), URL_ATTR("src"), URL_ATTR("action"), URL_ATTR("formaction"),
+		URL_ATTR("xlink:href"), URL_ATTR("data"), URL_ATTR("background"), URL_ATTR("poster"),
+		URL_ATTR("dynsrc"), URL_ATTR("lowsrc"), URL_ATTR("codebase"), URL_ATTR("code"),
+		URL_ATTR("cite"), URL_ATTR("longdesc"), URL_ATTR("classid"), URL_ATTR("archive"),
+		URL_ATTR("usemap"), URL_ATTR("profile"), URL_ATTR("srcset"), URL_ATTR("ping"),
+		URL_ATTR("manifest"), URL_ATTR("icon"), URL_ATTR("to"), URL_ATTR("from"),
+		URL_ATTR("values"), URL_ATTR("by"), URL_ATTR("folder"), URL_ATTR("datasrc"),
+		URL_ATTR("xml:base"), URL_ATTR("content"), URL_ATTR("src2"), URL_ATTR("filter"),
+		URL_ATTR("ev:handler"),
 	};
-	if (n.len == 0)
-		return false; /* html_name_is: no name is empty */
-	/* every name is lower case: the first byte, folded, must equal it */
+#undef URL_ATTR
+	/* html_name_is compares whole names: the longest is 10 bytes, and
+	 * no name is empty */
+	if (n.len == 0 || n.len > 10)
+		return false;
+	/* every name is lower case: the first byte, folded, must equal it,
+	 * and the lengths must agree */
 	unsigned char c0 = lower((unsigned char)n.p[0]);
 	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
-		if ((unsigned char)names[k][0] == c0 && html_name_is(n, names[k]))
+		if (names[k].len == n.len && (unsigned char)names[k].s[0] == c0 && html_name_is(n, names[k].s))
 			return true;
 	return false;
 }
@@ -1381,18 +1394,41 @@ static bool has_risky_assignment(sk_slice v)
  * det_classes of v): a name found is made of letters of the value. */
 static bool has_probe_name(sk_slice v, uint64_t cl)
 {
-	return (det_has_letters(cl, DC_LETTERS4('a', 'l', 'e', 'r') | DC_LETTER('t')) &&
-		memmem(v.p, v.len, "alert", 5)) ||
-	       (det_has_letters(cl, DC_LETTERS4('p', 'r', 'o', 'm') | DC_LETTER('t')) &&
-		memmem(v.p, v.len, "prompt", 6)) ||
-	       (det_has_letters(cl, DC_LETTERS4('c', 'o', 'n', 'f') | DC_LETTERS3('i', 'r', 'm')) &&
-		memmem(v.p, v.len, "confirm", 7)) ||
-	       (det_has_letters(cl, DC_LETTERS4('e', 'v', 'a', 'l')) && memmem(v.p, v.len, "eval", 4)) ||
-	       (det_has_letters(cl, DC_LETTERS4('s', 'e', 't', 'i') | DC_LETTERS3('m', 'o', 'u')) &&
-		memmem(v.p, v.len, "setTimeout", 10)) ||
-	       (det_has_letters(cl, DC_LETTERS4('s', 'e', 't', 'i') | DC_LETTERS4('n', 'r', 'v', 'a') |
-					    DC_LETTER('l')) &&
-		memmem(v.p, v.len, "setInterval", 11));
+	/* Does one of the names occur (case-sensitive)? A name can only be
+	 * found in a value that holds all of its letters; the names still
+	 * possible are then searched in one pass, each compared only where
+	 * a byte equals its first. */
+	static const struct {
+		const char *s;
+		size_t len;
+		uint64_t letters;
+	} names[] = {
+		{ "alert", 5, DC_LETTERS4('a', 'l', 'e', 'r') | DC_LETTER('t') },
+		{ "prompt", 6, DC_LETTERS4('p', 'r', 'o', 'm') | DC_LETTER('t') },
+		{ "confirm", 7, DC_LETTERS4('c', 'o', 'n', 'f') | DC_LETTERS3('i', 'r', 'm') },
+		{ "eval", 4, DC_LETTERS4('e', 'v', 'a', 'l') },
+		{ "setTimeout", 10, DC_LETTERS4('s', 'e', 't', 'i') | DC_LETTERS3('m', 'o', 'u') },
+		{ "setInterval", 11, DC_LETTERS4('s', 'e', 't', 'i') | DC_LETTERS4('n', 'r', 'v', 'a') | DC_LETTER('l') },
+	};
+	enum { NN = sizeof(names) / sizeof(names[0]) };
+	unsigned want = 0;
+	bool first[256] = { false };
+	for (unsigned k = 0; k < NN; k++)
+		if (det_has_letters(cl, names[k].letters)) {
+			want |= 1u << k;
+			first[(unsigned char)names[k].s[0]] = true;
+		}
+	if (!want)
+		return false;
+	for (size_t i = 0; i < v.len; i++) {
+		if (!first[(unsigned char)v.p[i]])
+			continue;
+		for (unsigned k = 0; k < NN; k++)
+			if ((want & (1u << k)) && names[k].s[0] == v.p[i] && names[k].len <= v.len - i &&
+			    memcmp(v.p + i, names[k].s, names[k].len) == 0)
+				return true;
+	}
+	return false;
 }
 
 static void analyze(xss_ctx *c, sk_slice v, bool decoded)
