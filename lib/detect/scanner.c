@@ -88,33 +88,35 @@ static size_t first_with(const sc_table *t, unsigned char c)
 	return lo;
 }
 
-/* Bit of an alphanumeric byte (lower case) in a first-byte mask: a..z
- * are bits 0..25, 0..9 bits 26..35; any other byte is bit 63. */
-static uint64_t first_bit(unsigned char c)
+/* The words of a sorted table by first byte: those that start with c are
+ * w[start[c] .. start[c] + count[c]), as first_with and the chain after
+ * it would find them, without a binary search per byte. */
+typedef struct sc_index {
+	unsigned short start[256], count[256]; /* the tables have a few dozen words */
+} sc_index;
+
+static void index_table(const sc_table *t, sc_index *x)
 {
-	if (c >= 'a' && c <= 'z')
-		return UINT64_C(1) << (c - 'a');
-	if (c >= '0' && c <= '9')
-		return UINT64_C(1) << (26 + c - '0');
-	return UINT64_C(1) << 63;
+	memset(x, 0, sizeof(*x));
+	for (size_t k = 0; k < t->n; k++) {
+		unsigned char c = (unsigned char)t->w[k].s[0];
+		if (!x->count[c])
+			x->start[c] = (unsigned short)k;
+		x->count[c]++;
+	}
 }
 
 /* A tool's name as a word of the User-Agent. */
 static int scan_ua(const unsigned char *v, size_t n, det_hit *hit)
 {
 	const sc_table *t = &sc_ua;
-	/* the first bytes of the table's words: a word of the User-Agent
-	 * that starts with another byte matches none, and is not looked up */
-	uint64_t firsts = 0;
-	for (size_t k = 0; k < t->n; k++)
-		firsts |= first_bit((unsigned char)t->w[k].s[0]);
+	sc_index x;
+	index_table(t, &x);
 	for (size_t i = 0; i < n; i++) {
 		if (!is_alnum(v[i]) || (i > 0 && is_alnum(v[i - 1])))
 			continue;
 		unsigned char c = lc(v[i]);
-		if (!(firsts & first_bit(c)))
-			continue;
-		for (size_t k = first_with(t, c); k < t->n && (unsigned char)t->w[k].s[0] == c; k++) {
+		for (size_t k = x.start[c], e = k + x.count[c]; k < e; k++) {
 			size_t len = t->w[k].len;
 			if (len > n - i || !eq_lc(v + i, t->w[k].s, len))
 				continue;
@@ -159,13 +161,13 @@ static int has_suffix(const char *s, size_t n, const sc_word *w)
 	return n >= w->len && memcmp(s + n - w->len, w->s, w->len) == 0;
 }
 
-/* Does any word of sorted table t occur in s? One pass over s, trying
- * only the words that start with the byte at hand. */
-static int contains_any(const sc_table *t, const char *s, size_t n)
+/* Does any word of sorted table t (indexed in x) occur in s? One pass
+ * over s, trying only the words that start with the byte at hand. */
+static int contains_any(const sc_table *t, const sc_index *x, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		for (size_t k = first_with(t, c); k < t->n && (unsigned char)t->w[k].s[0] == c; k++)
+		for (size_t k = x->start[c], e = k + x->count[c]; k < e; k++)
 			if (t->w[k].len <= n - i && memcmp(s + i, t->w[k].s, t->w[k].len) == 0)
 				return 1;
 	}
@@ -173,7 +175,7 @@ static int contains_any(const sc_table *t, const char *s, size_t n)
 }
 
 /* Judge one lower-cased segment; last says it is the file name. */
-static const char *judge_segment(const char *s, size_t n, int last, int root)
+static const char *judge_segment(const char *s, size_t n, int last, int root, const sc_index *cx)
 {
 	if (n >= 2 && s[0] == '.' && s[1] != '.') {
 		size_t e = 1;
@@ -194,7 +196,7 @@ static const char *judge_segment(const char *s, size_t n, int last, int root)
 		if (i == n)
 			return "scanner.probe_dir: admin tool or backup directory probe";
 	}
-	if (contains_any(&sc_contains, s, n))
+	if (contains_any(&sc_contains, cx, s, n))
 		return "scanner.probe_name: known probe target (admin tool, config, log, shell)";
 	for (size_t k = 0; k < sc_suffix.n; k++) {
 		const sc_word *w = &sc_suffix.w[k];
@@ -241,6 +243,8 @@ static int scan_path(const unsigned char *v, size_t n, det_hit *hit)
 	for (size_t i = 0; i < end; i++)
 		if (v[i] == '/' && i + 1 < end && v[i + 1] != '/')
 			nseg++;
+	sc_index cx;
+	index_table(&sc_contains, &cx);
 	size_t segno = 0;
 	for (size_t i = 0; i < end && segno < SC_SEGS_MAX;) {
 		while (i < end && v[i] == '/')
@@ -257,7 +261,7 @@ static int scan_path(const unsigned char *v, size_t n, det_hit *hit)
 		for (size_t k = 0; k < len; k++)
 			seg[k] = (char)lc(v[s + k]);
 		int last = i == end;
-		const char *r = judge_segment(seg, len, last, last && nseg <= 1 && v[0] == '/');
+		const char *r = judge_segment(seg, len, last, last && nseg <= 1 && v[0] == '/', &cx);
 		if (r)
 			return set_hit(hit, r, DET_SCORE_CRITICAL, s, len);
 	}
