@@ -25,8 +25,8 @@ static unsigned char lc(unsigned char c)
 
 static int is_alnum(unsigned char c)
 {
-	c = lc(c);
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+	/* c | 0x20 is a..z exactly for the letters of either case */
+	return (unsigned)((c | 0x20) - 'a') < 26 || (unsigned)(c - '0') < 10;
 }
 
 /* strcmp order on (p, n) against a table word. */
@@ -112,8 +112,11 @@ static int scan_ua(const unsigned char *v, size_t n, det_hit *hit)
 	const sc_table *t = &sc_ua;
 	sc_index x;
 	index_table(t, &x);
+	int prev = 0; /* was v[i - 1] alphanumeric? */
 	for (size_t i = 0; i < n; i++) {
-		if (!is_alnum(v[i]) || (i > 0 && is_alnum(v[i - 1])))
+		int a = is_alnum(v[i]), start = a && !prev;
+		prev = a;
+		if (!start)
 			continue;
 		unsigned char c = lc(v[i]);
 		for (size_t k = x.start[c], e = k + x.count[c]; k < e; k++) {
@@ -224,10 +227,27 @@ static const char *judge_segment(const char *s, size_t n, int last, int root, co
 	return NULL;
 }
 
+/* Bit of a byte's folded letter in a mask; bit 63 for any other byte. */
+static uint64_t letter_bit(unsigned char c)
+{
+	c = lc(c);
+	return (c >= 'a' && c <= 'z') ? UINT64_C(1) << (c - 'a') : UINT64_C(1) << 63;
+}
+
 static int scan_path(const unsigned char *v, size_t n, det_hit *hit)
 {
 	char seg[SC_SEG_MAX];
+	/* The probe paths start with '/': one occurs only where a '/' is
+	 * followed by its second byte (folded). Note which bytes follow a
+	 * '/' and search only for the paths whose second byte is among them. */
+	uint64_t after = 0;
+	for (const unsigned char *d = memchr(v, '/', n); d && (size_t)(d - v) + 1 < n;
+	     d = memchr(d + 1, '/', n - (size_t)(d + 1 - v)))
+		after |= letter_bit(d[1]);
 	for (size_t k = 0; k < sc_sub.n; k++) {
+		if (sc_sub.w[k].len >= 2 && sc_sub.w[k].s[0] == '/' &&
+		    !(after & letter_bit((unsigned char)sc_sub.w[k].s[1])))
+			continue;
 		long at = sk_slice_find_ci(sk_slice_make((const char *)v, n),
 					   sk_slice_make(sc_sub.w[k].s, sc_sub.w[k].len));
 		if (at >= 0)

@@ -146,18 +146,36 @@ static const char *const ssti_str_strong[] = {
 	"call_user_func", "javax.script", "getRuntime",
 };
 
+enum { SSTI_NNAMES = sizeof(ssti_names) / sizeof(ssti_names[0]) };
+_Static_assert(SSTI_NNAMES < 0xff, "ssti_names: the chains hold indexes in a byte");
+
 typedef struct ssti_scan {
 	const char *v;
 	size_t len;
 	int paranoia;
 	bool in_region;
 	ssti_region r;
+	/* ssti_names chained by first byte, in table order, built at the
+	 * first lookup of a scan (most values have no identifier to look up) */
+	bool indexed;
+	unsigned char head[128], next[SSTI_NNAMES];
 	/* the best finding so far */
 	int best_points;
 	const char *best_rule;
 	size_t best_off, best_end;
 	int best_score;
 } ssti_scan;
+
+/* Bytes that matter outside a region: SSTI_B_OPEN for the first byte of
+ * every opener ssti_opener knows (and of the polyglot pairs), SSTI_B_LIT
+ * for the first of the literals of ssti_literal_dunder. Any other byte
+ * neither opens a region nor starts a literal: the scan steps over it. */
+enum { SSTI_B_OPEN = 1, SSTI_B_LIT = 2 };
+static const unsigned char ssti_byte[256] = {
+	['{'] = SSTI_B_OPEN, ['$'] = SSTI_B_OPEN, ['#'] = SSTI_B_OPEN, ['*'] = SSTI_B_OPEN,
+	['@'] = SSTI_B_OPEN, ['<'] = SSTI_B_OPEN, ['['] = SSTI_B_OPEN | SSTI_B_LIT,
+	['\''] = SSTI_B_LIT, ['"'] = SSTI_B_LIT, ['('] = SSTI_B_LIT,
+};
 
 static bool ssti_ident_start(unsigned char c)
 {
@@ -174,13 +192,25 @@ static bool ssti_space(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-static int ssti_name_class(const char *p, size_t n)
+static int ssti_name_class(ssti_scan *s, const char *p, size_t n)
 {
-	/* the length first: one compare rejects most names */
-	for (size_t i = 0; i < sizeof(ssti_names) / sizeof(ssti_names[0]); i++) {
-		const ssti_name *w = &ssti_names[i];
-		if (w->len == n && w->s[0] == p[0] && memcmp(w->s, p, n) == 0)
-			return w->cls;
+	if (!s->indexed) {
+		memset(s->head, 0xff, sizeof(s->head));
+		for (size_t k = SSTI_NNAMES; k-- > 0;) {
+			unsigned char f = (unsigned char)ssti_names[k].s[0] & 0x7f; /* names are ASCII */
+			s->next[k] = s->head[f];
+			s->head[f] = (unsigned char)k;
+		}
+		s->indexed = true;
+	}
+	/* only the names that start with p[0], in table order: the first
+	 * that matches is the one a walk of the whole table finds */
+	if (n > 0 && (unsigned char)p[0] < 0x80) {
+		for (unsigned k = s->head[(unsigned char)p[0]]; k != 0xff; k = s->next[k]) {
+			const ssti_name *w = &ssti_names[k];
+			if (w->len == n && memcmp(w->s, p, n) == 0)
+				return w->cls;
+		}
 	}
 	/* Python dunders: __class__, __globals__, ... */
 	if (n > 4 && p[0] == '_' && p[1] == '_' && p[n - 1] == '_' && p[n - 2] == '_')
@@ -362,7 +392,7 @@ static void ssti_points(ssti_region *r, int p)
 static void ssti_ident(ssti_scan *s, const char *p, size_t n, size_t next)
 {
 	ssti_region *r = &s->r;
-	int cls = ssti_name_class(p, n);
+	int cls = ssti_name_class(s, p, n);
 	char nx = next < s->len ? s->v[next] : 0;
 	bool call = nx == '(';
 	r->idents++;
@@ -601,7 +631,7 @@ static void ssti_polyglot(ssti_scan *s)
 	for (size_t i = 0; i + 1 < s->len; i++) {
 		char c = s->v[i];
 		/* the first bytes of the pairs; any other byte starts none */
-		if (c != '$' && c != '{' && c != '#' && c != '<' && c != '[' && c != '*' && c != '@')
+		if (!(ssti_byte[(unsigned char)c] & SSTI_B_OPEN))
 			continue;
 		for (size_t k = 0; k < NK; k++) {
 			if (c != pairs[k][0] || s->v[i + 1] != pairs[k][1])
@@ -626,7 +656,7 @@ static void ssti_polyglot(ssti_scan *s)
 
 /* Python's sandbox escape starts from a literal: ''.__class__, ().__class__,
  * [].__class__. At i outside any region; returns true when it is one. */
-static bool ssti_literal_dunder(const ssti_scan *s, size_t i)
+static bool ssti_literal_dunder(ssti_scan *s, size_t i)
 {
 	const char *v = s->v;
 	if (i + 5 >= s->len)
@@ -640,7 +670,7 @@ static bool ssti_literal_dunder(const ssti_scan *s, size_t i)
 	size_t k = i + 3;
 	while (k < s->len && ssti_ident_char((unsigned char)v[k]) && k - i < 40)
 		k++;
-	return ssti_name_class(v + i + 3, k - i - 3) == N_STRONG;
+	return ssti_name_class(s, v + i + 3, k - i - 3) == N_STRONG;
 }
 
 static void ssti_scan_value(ssti_scan *s)
@@ -651,6 +681,12 @@ static void ssti_scan_value(ssti_scan *s)
 	if (s->best_score == DET_SCORE_CRITICAL)
 		return;
 	while (i < s->len) {
+		if (!s->in_region) {
+			while (i < s->len && !ssti_byte[(unsigned char)v[i]])
+				i++;
+			if (i >= s->len)
+				break;
+		}
 		ssti_region nr;
 		size_t w = ssti_opener(s, i, s->in_region, &nr);
 		if (w) {
