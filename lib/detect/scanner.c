@@ -32,6 +32,9 @@ static int is_alnum(unsigned char c)
 /* strcmp order on (p, n) against a table word. */
 static int cmp(const char *p, size_t n, const sc_word *w)
 {
+	/* most probes differ in the first byte: decide that without memcmp */
+	if (n && w->len && p[0] != w->s[0])
+		return (unsigned char)p[0] < (unsigned char)w->s[0] ? -1 : 1;
 	size_t m = n < w->len ? n : w->len;
 	int r = memcmp(p, w->s, m);
 	if (r)
@@ -154,14 +157,17 @@ static int scan_oob(const unsigned char *v, size_t n, det_hit *hit)
 	return 0;
 }
 
+/* The first (last) bytes are compared before memcmp: most words differ
+ * there. */
 static int has_prefix(const char *s, size_t n, const sc_word *w)
 {
-	return n >= w->len && memcmp(s, w->s, w->len) == 0;
+	return n >= w->len && (w->len == 0 || s[0] == w->s[0]) && memcmp(s, w->s, w->len) == 0;
 }
 
 static int has_suffix(const char *s, size_t n, const sc_word *w)
 {
-	return n >= w->len && memcmp(s + n - w->len, w->s, w->len) == 0;
+	return n >= w->len && (w->len == 0 || s[n - 1] == w->s[w->len - 1]) &&
+	       memcmp(s + n - w->len, w->s, w->len) == 0;
 }
 
 /* Does any word of sorted table t (indexed in x) occur in s? One pass

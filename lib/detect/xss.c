@@ -1398,17 +1398,20 @@ static bool has_risky_assignment(sk_slice v)
 
 /* Each name is searched only in a value that has all its letters (`cl`,
  * det_classes of v): a name found is made of letters of the value. */
-static bool has_probe_name(sk_slice v, uint64_t cl)
+/* May scan_js_breakout report? Each of its reports stands on
+ * probe_call_at: a sink name, at most a few spaces, then '(' or '`' read
+ * by next_cp, which is that byte itself or an entity starting with '&'.
+ * So a report needs a '(', '`' or '&' whose preceding bytes, spaces
+ * skipped, end with a sink name (is_probe_sink). Only those bytes are
+ * visited, memchr hopping between them; a sink name also needs all of its
+ * letters in the value. */
+static bool has_probe_call(sk_slice v, uint64_t cl)
 {
-	/* Does one of the names occur (case-sensitive)? A name can only be
-	 * found in a value that holds all of its letters; the names still
-	 * possible are then searched in one pass, each compared only where
-	 * a byte equals its first. */
 	static const struct {
 		const char *s;
 		size_t len;
 		uint64_t letters;
-	} names[] = {
+	} sinks[] = {
 		{ "alert", 5, DC_LETTERS4('a', 'l', 'e', 'r') | DC_LETTER('t') },
 		{ "prompt", 6, DC_LETTERS4('p', 'r', 'o', 'm') | DC_LETTER('t') },
 		{ "confirm", 7, DC_LETTERS4('c', 'o', 'n', 'f') | DC_LETTERS3('i', 'r', 'm') },
@@ -1416,23 +1419,30 @@ static bool has_probe_name(sk_slice v, uint64_t cl)
 		{ "setTimeout", 10, DC_LETTERS4('s', 'e', 't', 'i') | DC_LETTERS3('m', 'o', 'u') },
 		{ "setInterval", 11, DC_LETTERS4('s', 'e', 't', 'i') | DC_LETTERS4('n', 'r', 'v', 'a') | DC_LETTER('l') },
 	};
-	enum { NN = sizeof(names) / sizeof(names[0]) };
+	static const struct {
+		char c;
+		unsigned cls;
+	} stops[] = { { '(', DC_PAREN }, { '`', DC_BACKTICK }, { '&', DC_AMP } };
+	enum { NS = sizeof(sinks) / sizeof(sinks[0]) };
 	unsigned want = 0;
-	bool first[256] = { false };
-	for (unsigned k = 0; k < NN; k++)
-		if (det_has_letters(cl, names[k].letters)) {
+	for (unsigned k = 0; k < NS; k++)
+		if (det_has_letters(cl, sinks[k].letters))
 			want |= 1u << k;
-			first[(unsigned char)names[k].s[0]] = true;
-		}
 	if (!want)
 		return false;
-	for (size_t i = 0; i < v.len; i++) {
-		if (!first[(unsigned char)v.p[i]])
+	for (size_t t = 0; t < sizeof(stops) / sizeof(stops[0]); t++) {
+		if (!(cl & stops[t].cls))
 			continue;
-		for (unsigned k = 0; k < NN; k++)
-			if ((want & (1u << k)) && names[k].s[0] == v.p[i] && names[k].len <= v.len - i &&
-			    memcmp(v.p + i, names[k].s, names[k].len) == 0)
-				return true;
+		for (const char *q = memchr(v.p, stops[t].c, v.len); q;
+		     q = memchr(q + 1, stops[t].c, v.len - (size_t)(q + 1 - v.p))) {
+			size_t e = (size_t)(q - v.p);
+			while (e > 0 && is_space((unsigned char)v.p[e - 1]))
+				e--;
+			for (unsigned k = 0; k < NS; k++)
+				if ((want & (1u << k)) && sinks[k].len <= e &&
+				    memcmp(v.p + e - sinks[k].len, sinks[k].s, sinks[k].len) == 0)
+					return true;
+		}
 	}
 	return false;
 }
@@ -1468,7 +1478,7 @@ static void analyze(xss_ctx *c, sk_slice v, bool decoded)
 		if (!xss_done(c))
 			scan_data_urls(c, v);
 	}
-	if ((cl & (DC_PAREN | DC_BACKTICK | DC_AMP)) && !xss_done(c) && has_probe_name(v, cl))
+	if ((cl & (DC_PAREN | DC_BACKTICK | DC_AMP)) && !xss_done(c) && has_probe_call(v, cl))
 		scan_js_breakout(c, v);
 	/* "{{" needs a brace, "$eval" a dollar, "constructor" its letters */
 	if ((cl & (DC_BRACE | DC_PAREN)) && !xss_done(c) &&
