@@ -83,6 +83,24 @@ static long deser_find(sk_slice v, const char *lit)
 	return sk_slice_find_ci(v, sk_slice_make(lit, strlen(lit)));
 }
 
+/* First occurrence of "aced0005", letters in either case, as deser_find
+ * finds it: the match ends in the digit '5', so hop between the '5's and
+ * compare the seven bytes before each. */
+static long deser_find_hex_magic(sk_slice v)
+{
+	static const char magic[] = "aced000";
+	enum { M = sizeof(magic) - 1 };
+	if (v.len <= M)
+		return -1;
+	for (const char *q = memchr(v.p + M, '5', v.len - M); q;
+	     q = memchr(q + 1, '5', v.len - (size_t)(q + 1 - v.p))) {
+		const char *b = q - M;
+		if (sk_slice_eq_ci(sk_slice_make(b, M), sk_slice_make(magic, M)))
+			return (long)(b - v.p);
+	}
+	return -1;
+}
+
 /* Case-sensitive search (type names and base64 are case-sensitive) for
  * the first occurrence of lit, hopping with memchr between the bytes
  * equal to lit[r], a byte of lit chosen for being rare in benign values:
@@ -109,6 +127,7 @@ static long deser_find_cs(sk_slice v, const char *lit, size_t r)
  * chained by first byte, each chain in list order, so at a position the
  * first name of the list that matches is the one found. Sets *len. */
 #define DESER_LIST_MAX 64 /* n <= this; checked for each list below */
+
 static long deser_find_list(sk_slice v, const char *const *list, size_t n, size_t *len)
 {
 	unsigned char head[256], next[DESER_LIST_MAX];
@@ -120,6 +139,10 @@ static long deser_find_list(sk_slice v, const char *const *list, size_t n, size_
 	}
 	for (size_t i = 0; i < v.len; i++) {
 		for (unsigned k = head[(unsigned char)v.p[i]]; k != 0xff; k = next[k]) {
+			/* the second byte decides most candidates before the
+			 * length is taken (a name of one byte has none) */
+			if (list[k][1] != '\0' && (i + 1 >= v.len || list[k][1] != v.p[i + 1]))
+				continue;
 			size_t m = strlen(list[k]);
 			if (m <= v.len - i && memcmp(v.p + i, list[k], m) == 0) {
 				*len = m;
@@ -249,7 +272,7 @@ int deser_detect(const det_input *in, det_hit *hit)
 			return deser_hit(hit, "deser.gzip: base64 gzip blob", DET_SCORE_NOTICE,
 					 (size_t)at, 12, v.len);
 		if ((cl & DC_DIGIT) && det_has_letters(lt, DC_LETTERS4('a', 'c', 'e', 'd')) &&
-		    (at = deser_find(v, "aced0005")) >= 0 && deser_word_start(v, (size_t)at))
+		    (at = deser_find_hex_magic(v)) >= 0 && deser_word_start(v, (size_t)at))
 			return deser_hit(hit, "deser.java: hex Java serialization stream",
 					 DET_SCORE_CRITICAL, (size_t)at, 8, v.len);
 		if ((cl & DC_SLASH) && det_has_letters(lt, DC_LETTERS3('a', 'e', 'd')) &&
