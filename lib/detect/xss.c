@@ -580,36 +580,69 @@ static int handler_name(sk_slice n)
 	return e == n.len ? 1 : 0;
 }
 
+/* An attribute that takes a URL (or, for to/from/values/by, a value an
+ * animation sets). Names are compared whole and ignoring case; the
+ * switch on the first byte, folded, keeps the compares to a few. */
+#define URL_ATTR_IS(n, lit) ((n).len == sizeof(lit) - 1 && html_name_is(n, lit))
 static bool is_url_attr(sk_slice n)
 {
-#define URL_ATTR(s) { s, sizeof(s) - 1 }
-	static const struct {
-		const char *s;
-		size_t len;
-	} names[] = {
-		URL_ATTR("href"), URL_ATTR("src"), URL_ATTR("action"), URL_ATTR("formaction"),
-		URL_ATTR("xlink:href"), URL_ATTR("data"), URL_ATTR("background"), URL_ATTR("poster"),
-		URL_ATTR("dynsrc"), URL_ATTR("lowsrc"), URL_ATTR("codebase"), URL_ATTR("code"),
-		URL_ATTR("cite"), URL_ATTR("longdesc"), URL_ATTR("classid"), URL_ATTR("archive"),
-		URL_ATTR("usemap"), URL_ATTR("profile"), URL_ATTR("srcset"), URL_ATTR("ping"),
-		URL_ATTR("manifest"), URL_ATTR("icon"), URL_ATTR("to"), URL_ATTR("from"),
-		URL_ATTR("values"), URL_ATTR("by"), URL_ATTR("folder"), URL_ATTR("datasrc"),
-		URL_ATTR("xml:base"), URL_ATTR("content"), URL_ATTR("src2"), URL_ATTR("filter"),
-		URL_ATTR("ev:handler"),
-	};
-#undef URL_ATTR
-	/* html_name_is compares whole names: the longest is 10 bytes, and
-	 * no name is empty */
-	if (n.len == 0 || n.len > 10)
+	if (n.len == 0)
+		return false; /* html_name_is: no name is empty */
+	switch (lower((unsigned char)n.p[0])) {
+	case 'a':
+		return URL_ATTR_IS(n, "action") ||
+		       URL_ATTR_IS(n, "archive");
+	case 'b':
+		return URL_ATTR_IS(n, "background") ||
+		       URL_ATTR_IS(n, "by");
+	case 'c':
+		return URL_ATTR_IS(n, "cite") ||
+		       URL_ATTR_IS(n, "classid") ||
+		       URL_ATTR_IS(n, "code") ||
+		       URL_ATTR_IS(n, "codebase") ||
+		       URL_ATTR_IS(n, "content");
+	case 'd':
+		return URL_ATTR_IS(n, "data") ||
+		       URL_ATTR_IS(n, "datasrc") ||
+		       URL_ATTR_IS(n, "dynsrc");
+	case 'e':
+		return URL_ATTR_IS(n, "ev:handler");
+	case 'f':
+		return URL_ATTR_IS(n, "filter") ||
+		       URL_ATTR_IS(n, "folder") ||
+		       URL_ATTR_IS(n, "formaction") ||
+		       URL_ATTR_IS(n, "from");
+	case 'h':
+		return URL_ATTR_IS(n, "href");
+	case 'i':
+		return URL_ATTR_IS(n, "icon");
+	case 'l':
+		return URL_ATTR_IS(n, "longdesc") ||
+		       URL_ATTR_IS(n, "lowsrc");
+	case 'm':
+		return URL_ATTR_IS(n, "manifest");
+	case 'p':
+		return URL_ATTR_IS(n, "ping") ||
+		       URL_ATTR_IS(n, "poster") ||
+		       URL_ATTR_IS(n, "profile");
+	case 's':
+		return URL_ATTR_IS(n, "src") ||
+		       URL_ATTR_IS(n, "src2") ||
+		       URL_ATTR_IS(n, "srcset");
+	case 't':
+		return URL_ATTR_IS(n, "to");
+	case 'u':
+		return URL_ATTR_IS(n, "usemap");
+	case 'v':
+		return URL_ATTR_IS(n, "values");
+	case 'x':
+		return URL_ATTR_IS(n, "xlink:href") ||
+		       URL_ATTR_IS(n, "xml:base");
+	default:
 		return false;
-	/* every name is lower case: the first byte, folded, must equal it,
-	 * and the lengths must agree */
-	unsigned char c0 = lower((unsigned char)n.p[0]);
-	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
-		if (names[k].len == n.len && (unsigned char)names[k].s[0] == c0 && html_name_is(n, names[k].s))
-			return true;
-	return false;
+	}
 }
+#undef URL_ATTR_IS
 
 /* Dangerous CSS in decoded, comment-free style text. */
 static bool css_active(const char *s, size_t n)
