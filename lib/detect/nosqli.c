@@ -278,7 +278,8 @@ int nosqli_detect(const det_input *in, det_hit *hit)
 		     in->loc == LOC_COOKIE_NAME;
 	if ((c & DC_DOLLAR) && scan_operators(v, n, keyloc, hit))
 		return 1;
-	if ((c & (DC_SQUOTE | DC_DQUOTE | DC_PIPE | DC_AMP | DC_SEMI)) && scan_js(v, n, c, hit))
+	/* js_break, behind every JavaScript finding, needs || && or ; */
+	if ((c & (DC_PIPE | DC_AMP | DC_SEMI)) && scan_js(v, n, c, hit))
 		return 1;
 	if ((c & DC_DOT) && (c & DC_PAREN) && scan_calls(v, n, in->paranoia, hit))
 		return 1;

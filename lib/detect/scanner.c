@@ -95,17 +95,22 @@ static size_t first_with(const sc_table *t, unsigned char c)
  * w[start[c] .. start[c] + count[c]), as first_with and the chain after
  * it would find them, without a binary search per byte. */
 typedef struct sc_index {
-	unsigned short start[256], count[256]; /* the tables have a few dozen words */
+	unsigned short start[256]; /* set only where count is not 0 */
+	unsigned short count[256]; /* the tables have a few dozen words */
 } sc_index;
 
 static void index_table(const sc_table *t, sc_index *x)
 {
-	memset(x, 0, sizeof(*x));
-	for (size_t k = 0; k < t->n; k++) {
+	memset(x->count, 0, sizeof(x->count));
+	/* sorted: the words of one first byte are a run, stored once */
+	for (size_t k = 0; k < t->n;) {
 		unsigned char c = (unsigned char)t->w[k].s[0];
-		if (!x->count[c])
-			x->start[c] = (unsigned short)k;
-		x->count[c]++;
+		size_t e = k + 1;
+		while (e < t->n && (unsigned char)t->w[e].s[0] == c)
+			e++;
+		x->start[c] = (unsigned short)k;
+		x->count[c] = (unsigned short)(e - k);
+		k = e;
 	}
 }
 
@@ -122,7 +127,7 @@ static int scan_ua(const unsigned char *v, size_t n, det_hit *hit)
 		if (!start)
 			continue;
 		unsigned char c = lc(v[i]);
-		for (size_t k = x.start[c], e = k + x.count[c]; k < e; k++) {
+		for (size_t k = x.count[c] ? x.start[c] : 0, e = k + x.count[c]; k < e; k++) {
 			size_t len = t->w[k].len;
 			if (len > n - i || !eq_lc(v + i, t->w[k].s, len))
 				continue;
@@ -176,7 +181,7 @@ static int contains_any(const sc_table *t, const sc_index *x, const char *s, siz
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		for (size_t k = x->start[c], e = k + x->count[c]; k < e; k++)
+		for (size_t k = x->count[c] ? x->start[c] : 0, e = k + x->count[c]; k < e; k++)
 			if (t->w[k].len <= n - i && memcmp(s + i, t->w[k].s, t->w[k].len) == 0)
 				return 1;
 	}
@@ -299,14 +304,15 @@ int scanner_detect(const det_input *in, det_hit *hit)
 	const unsigned char *v = (const unsigned char *)in->value.p;
 	size_t n = in->value.len;
 	if (in->loc == LOC_HEADER) {
-		/* the words are lower case and not empty: a name whose first
-		 * byte, folded, differs cannot start with one */
+		/* the words are lower case, not empty and sorted: a name can
+		 * only start with those whose first byte is its own, folded,
+		 * and the words past that byte need no look */
 		unsigned char c0 = in->name.len ? lc((unsigned char)in->name.p[0]) : 0;
-		for (size_t k = 0; k < sc_hdr.n; k++)
+		for (size_t k = 0; k < sc_hdr.n && (unsigned char)sc_hdr.w[k].s[0] <= c0; k++)
 			if ((unsigned char)sc_hdr.w[k].s[0] == c0 && sk_slice_prefix_ci(in->name, sk_slice_make(sc_hdr.w[k].s, sc_hdr.w[k].len)))
 				return set_hit(hit, "scanner.header: header sent only by a scanner",
 					       DET_SCORE_CRITICAL, 0, n);
-		if (sk_slice_eq_ci(in->name, SK_LIT("User-Agent")) && (in->classes & DC_ALPHA) &&
+		if (in->name.len == 10 && sk_slice_eq_ci(in->name, SK_LIT("User-Agent")) && (in->classes & DC_ALPHA) &&
 		    scan_ua(v, n, hit))
 			return 1;
 	}
