@@ -114,13 +114,12 @@ static bool has_prefix_ci(const char *s, size_t n, const char *w)
 }
 
 /* Case-insensitive search of the lower-case literal w in s[0..n). */
+/* Does lower-case w occur in s, ignoring case? (sk_slice_find_ci hops
+ * between the candidates of w's first byte with memchr.) */
 static bool contains_ci(const char *s, size_t n, const char *w)
 {
 	size_t wl = strlen(w); /* checksrc: w is a literal */
-	for (size_t i = 0; i + wl <= n; i++)
-		if (lower((unsigned char)s[i]) == (unsigned char)w[0] && has_prefix_ci(s + i, n - i, w))
-			return true;
-	return false;
+	return sk_slice_find_ci(sk_slice_make(s, n), sk_slice_make(w, wl)) >= 0;
 }
 
 /* ---- character references ---- */
@@ -1363,6 +1362,22 @@ static void scan_entity_view(xss_ctx *c, sk_slice v)
 	char buf[XSS_DEC_MAX];
 	size_t i = 0, o = 0;
 	bool changed = false;
+	/* Most values have no reference that decodes: the loop below only
+	 * changes something at an '&' it reaches while the copy, byte for
+	 * byte until then, fits (at + 4 <= sizeof(buf)), where next_cp
+	 * reads a reference to something other than < or >. Look at the
+	 * '&'s alone first. */
+	bool any = false;
+	for (const char *a = memchr(v.p, '&', v.len); a && !any;
+	     a = memchr(a + 1, '&', v.len - (size_t)(a + 1 - v.p))) {
+		size_t at = (size_t)(a - v.p), k = at;
+		if (at + 4 > sizeof(buf))
+			break;
+		unsigned cp = next_cp(v.p, v.len, &k);
+		any = k - at > 1 && cp != '<' && cp != '>';
+	}
+	if (!any)
+		return;
 	while (i < v.len && o + 4 <= sizeof(buf)) {
 		if (v.p[i] != '&') {
 			/* next_cp steps one byte, which the else branch copies */
@@ -1438,6 +1453,15 @@ static bool has_risky_assignment(sk_slice v)
  * skipped, end with a sink name (is_probe_sink). Only those bytes are
  * visited, memchr hopping between them; a sink name also needs all of its
  * letters in the value. */
+/* Does "{{" occur? memchr hops between the '{'s. */
+static bool has_double_brace(sk_slice v)
+{
+	for (const char *b = memchr(v.p, '{', v.len); b; b = memchr(b + 1, '{', v.len - (size_t)(b + 1 - v.p)))
+		if (b + 1 < v.p + v.len && b[1] == '{')
+			return true;
+	return false;
+}
+
 static bool has_probe_call(sk_slice v, uint64_t cl)
 {
 	static const struct {
@@ -1515,7 +1539,7 @@ static void analyze(xss_ctx *c, sk_slice v, bool decoded)
 		scan_js_breakout(c, v);
 	/* "{{" needs a brace, "$eval" a dollar, "constructor" its letters */
 	if ((cl & (DC_BRACE | DC_PAREN)) && !xss_done(c) &&
-	    (((cl & DC_BRACE) && memmem(v.p, v.len, "{{", 2)) ||
+	    (((cl & DC_BRACE) && has_double_brace(v)) ||
 	     (det_has_letters(cl, DC_LETTERS4('c', 'o', 'n', 's') | DC_LETTERS3('t', 'r', 'u')) &&
 	      memmem(v.p, v.len, "constructor", 11)) ||
 	     ((cl & DC_DOLLAR) && memmem(v.p, v.len, "$eval", 5))))
