@@ -83,11 +83,43 @@ static long deser_find(sk_slice v, const char *lit)
 	return sk_slice_find_ci(v, sk_slice_make(lit, strlen(lit)));
 }
 
-/* Case-sensitive search (type names and base64 are case-sensitive). */
-static long deser_find_cs(sk_slice v, const char *lit)
+/* First occurrence of "aced0005", letters in either case, as deser_find
+ * finds it: the match ends in the digit '5', so hop between the '5's and
+ * compare the seven bytes before each. */
+static long deser_find_hex_magic(sk_slice v)
 {
-	const char *p = memmem(v.p, v.len, lit, strlen(lit));
-	return p ? (long)(p - v.p) : -1;
+	static const char magic[] = "aced000";
+	enum { M = sizeof(magic) - 1 };
+	if (v.len <= M)
+		return -1;
+	for (const char *q = memchr(v.p + M, '5', v.len - M); q;
+	     q = memchr(q + 1, '5', v.len - (size_t)(q + 1 - v.p))) {
+		const char *b = q - M;
+		if (sk_slice_eq_ci(sk_slice_make(b, M), sk_slice_make(magic, M)))
+			return (long)(b - v.p);
+	}
+	return -1;
+}
+
+/* Case-sensitive search (type names and base64 are case-sensitive) for
+ * the first occurrence of lit, hopping with memchr between the bytes
+ * equal to lit[r], a byte of lit chosen for being rare in benign values:
+ * the candidates' starts only grow, so the first match is memmem's. */
+static long deser_find_cs(sk_slice v, const char *lit, size_t r)
+{
+	size_t m = strlen(lit);
+	if (m > v.len)
+		return -1;
+	size_t last = v.len - m; /* the last possible start */
+	for (const char *q = memchr(v.p + r, lit[r], last + 1); q;) {
+		size_t at = (size_t)(q - v.p) - r;
+		if (memcmp(v.p + at, lit, m) == 0)
+			return (long)at;
+		if (at >= last)
+			break;
+		q = memchr(q + 1, lit[r], last - at);
+	}
+	return -1;
 }
 
 /* First occurrence of any name of `list` (case-sensitive), in one pass:
@@ -95,6 +127,7 @@ static long deser_find_cs(sk_slice v, const char *lit)
  * chained by first byte, each chain in list order, so at a position the
  * first name of the list that matches is the one found. Sets *len. */
 #define DESER_LIST_MAX 64 /* n <= this; checked for each list below */
+
 static long deser_find_list(sk_slice v, const char *const *list, size_t n, size_t *len)
 {
 	unsigned char head[256], next[DESER_LIST_MAX];
@@ -106,6 +139,10 @@ static long deser_find_list(sk_slice v, const char *const *list, size_t n, size_
 	}
 	for (size_t i = 0; i < v.len; i++) {
 		for (unsigned k = head[(unsigned char)v.p[i]]; k != 0xff; k = next[k]) {
+			/* the second byte decides most candidates before the
+			 * length is taken (a name of one byte has none) */
+			if (list[k][1] != '\0' && (i + 1 >= v.len || list[k][1] != v.p[i + 1]))
+				continue;
 			size_t m = strlen(list[k]);
 			if (m <= v.len - i && memcmp(v.p + i, list[k], m) == 0) {
 				*len = m;
@@ -208,12 +245,14 @@ int deser_detect(const det_input *in, det_hit *hit)
 	if (v.len < 5)
 		return 0;
 
-	/* Java stream magic, raw */
-	for (size_t i = 0; (cl & DC_HIGH) && i + 4 <= v.len; i++)
-		if ((unsigned char)v.p[i] == 0xac && (unsigned char)v.p[i + 1] == 0xed &&
-		    v.p[i + 2] == 0 && v.p[i + 3] == 5)
+	/* Java stream magic, raw: hop between the 0xac bytes */
+	for (const char *q = (cl & DC_HIGH) ? memchr(v.p, 0xac, v.len - 3) : NULL; q;) {
+		size_t i = (size_t)(q - v.p);
+		if ((unsigned char)v.p[i + 1] == 0xed && v.p[i + 2] == 0 && v.p[i + 3] == 5)
 			return deser_hit(hit, "deser.java: Java serialization stream magic",
 					 DET_SCORE_CRITICAL, i, 4, v.len);
+		q = i + 4 < v.len ? memchr(q + 1, 0xac, v.len - 4 - i) : NULL;
+	}
 	if (cl & DC_ALPHA) {
 		long at;
 		/* base64 of AC ED 00 05, and of the .NET BinaryFormatter
@@ -225,19 +264,19 @@ int deser_detect(const det_input *in, det_hit *hit)
 		 * the value's letters. */
 		uint64_t lt = in->classes;
 		if ((cl & DC_DIGIT) && det_has_letters(lt, DC_LETTERS4('r', 'o', 'a', 'b')) &&
-		    (at = deser_find_cs(v, "rO0AB")) >= 0 && deser_word_start(v, (size_t)at))
+		    (at = deser_find_cs(v, "rO0AB", 3)) >= 0 && deser_word_start(v, (size_t)at))
 			return deser_hit(hit, "deser.java: base64 Java serialization stream",
 					 DET_SCORE_CRITICAL, (size_t)at, 5, v.len);
 		if (in->paranoia >= 3 && (cl & DC_DIGIT) && det_has_letters(lt, DC_LETTERS4('h', 's', 'i', 'a')) &&
-		    (at = deser_find_cs(v, "H4sIAAAAAAAA")) >= 0)
+		    (at = deser_find_cs(v, "H4sIAAAAAAAA", 0)) >= 0)
 			return deser_hit(hit, "deser.gzip: base64 gzip blob", DET_SCORE_NOTICE,
 					 (size_t)at, 12, v.len);
 		if ((cl & DC_DIGIT) && det_has_letters(lt, DC_LETTERS4('a', 'c', 'e', 'd')) &&
-		    (at = deser_find(v, "aced0005")) >= 0 && deser_word_start(v, (size_t)at))
+		    (at = deser_find_hex_magic(v)) >= 0 && deser_word_start(v, (size_t)at))
 			return deser_hit(hit, "deser.java: hex Java serialization stream",
 					 DET_SCORE_CRITICAL, (size_t)at, 8, v.len);
 		if ((cl & DC_SLASH) && det_has_letters(lt, DC_LETTERS3('a', 'e', 'd')) &&
-		    (at = deser_find_cs(v, "AAEAAAD/////")) >= 0)
+		    (at = deser_find_cs(v, "AAEAAAD/////", 6)) >= 0)
 			return deser_hit(hit, "deser.dotnet: base64 BinaryFormatter stream",
 					 DET_SCORE_CRITICAL, (size_t)at, 12, v.len);
 		bool typed = (cl & DC_DOT) && (cl & (DC_DQUOTE | DC_LT | DC_BANG | DC_COLON | DC_SQUOTE));

@@ -143,6 +143,10 @@ static int wildcard_login(const det_input *in)
 	return 0;
 }
 
+/* The filter scan of ldapi_detect, for values that passed its gates.
+ * Kept out of line: the gates then run without this frame's set-up. */
+static int ldapi_scan(const det_input *in, det_hit *hit) __attribute__((noinline));
+
 int ldapi_detect(const det_input *in, det_hit *hit)
 {
 	unsigned cl = in->classes;
@@ -152,6 +156,19 @@ int ldapi_detect(const det_input *in, det_hit *hit)
 				       DET_SCORE_WARNING, 0, in->value.len);
 		return 0;
 	}
+	/* Every rule below needs more than parentheses: *) a star, ) NUL a
+	 * control byte, and a component read_comp accepts an operator & | !
+	 * or an '=' (absolute filters, operator chains and attribute=value
+	 * all do). at() turns an escape into those bytes only from a
+	 * backslash. "(Windows NT 10.0; Win64; x64)" has none of them. */
+	if (!(cl & (DC_STAR | DC_CTL | DC_AMP | DC_PIPE | DC_BANG | DC_EQUALS | DC_BACKSLASH)))
+		return 0;
+	return ldapi_scan(in, hit);
+}
+
+static int ldapi_scan(const det_input *in, det_hit *hit)
+{
+	unsigned cl = in->classes;
 	const unsigned char *v = (const unsigned char *)in->value.p;
 	size_t n = in->value.len;
 	size_t w;

@@ -62,9 +62,10 @@ static int set_hit(det_hit *hit, const char *rule, size_t off, size_t len)
 /* Operators in key or bracket position anywhere in the value. */
 static int scan_operators(const unsigned char *v, size_t n, int keyloc, det_hit *hit)
 {
-	for (size_t i = 0; i + 2 < n; i++) {
-		if (v[i] != '$')
-			continue;
+	/* only a '$' starts an operator: hop from one to the next */
+	for (const unsigned char *d = memchr(v, '$', n); d && (size_t)(d - v) + 2 < n;
+	     d = memchr(d + 1, '$', n - (size_t)(d + 1 - v))) {
+		size_t i = (size_t)(d - v);
 		size_t w = op_at(v + i + 1, n - i - 1);
 		if (!w)
 			continue;
@@ -179,7 +180,7 @@ static int js_break(const unsigned char *v, size_t n, size_t q, size_t *end)
 	return js_evidence(v + k, n - k, logical);
 }
 
-static int scan_js(const unsigned char *v, size_t n, det_hit *hit)
+static int scan_js(const unsigned char *v, size_t n, unsigned cl, det_hit *hit)
 {
 	size_t end;
 	/* Value start: the injected text may follow a bare number or word
@@ -189,6 +190,20 @@ static int scan_js(const unsigned char *v, size_t n, det_hit *hit)
 		s++;
 	if (js_break(v, n, s, &end))
 		return set_hit(hit, "nosqli.js_injection: value breaks into server-side JavaScript", 0, end);
+	/* the quote breaks: none without a quote, and with one kind of
+	 * quote only, memchr hops between them */
+	if (!(cl & (DC_SQUOTE | DC_DQUOTE)))
+		return 0;
+	if (!(cl & DC_SQUOTE) || !(cl & DC_DQUOTE)) {
+		int q = (cl & DC_SQUOTE) ? '\'' : '"';
+		for (const unsigned char *p = memchr(v, q, n); p; p = memchr(p + 1, q, n - (size_t)(p + 1 - v))) {
+			size_t i = (size_t)(p - v);
+			if (js_break(v, n, i + 1, &end))
+				return set_hit(hit, "nosqli.js_injection: quote breaks into server-side JavaScript",
+					       i, end - i);
+		}
+		return 0;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (v[i] != '\'' && v[i] != '"')
 			continue;
@@ -206,8 +221,11 @@ static int scan_calls(const unsigned char *v, size_t n, int paranoia, det_hit *h
 						"updateOne", "remove", "drop", "deleteMany", "deleteOne",
 						"mapReduce", "aggregate", "eval", "getCollection",
 						"getSiblingDB", "dropDatabase", "count", NULL };
-	for (size_t i = 0; i + 3 < n; i++) {
-		if (v[i] != '.' || (i > 0 && v[i - 1] != 's' && v[i - 1] != 'b'))
+	/* both shapes hang on a '.' after "this" or "db": hop between dots */
+	for (const unsigned char *d = memchr(v, '.', n); d && (size_t)(d - v) + 3 < n;
+	     d = memchr(d + 1, '.', n - (size_t)(d + 1 - v))) {
+		size_t i = (size_t)(d - v);
+		if (i > 0 && v[i - 1] != 's' && v[i - 1] != 'b')
 			continue;
 		if (i >= 4 && memcmp(v + i - 4, "this", 4) == 0 && (i == 4 || !is_ident(v[i - 5]))) {
 			size_t k = i + 1;
@@ -249,18 +267,31 @@ static int scan_calls(const unsigned char *v, size_t n, int paranoia, det_hit *h
 	return 0;
 }
 
+/* The scans of nosqli_detect, for values that passed its gate. Kept
+ * out of line: the gate then runs without this frame's set-up. */
+static int nosqli_scan(const det_input *in, det_hit *hit) __attribute__((noinline));
+
 int nosqli_detect(const det_input *in, det_hit *hit)
+{
+	unsigned c = in->classes;
+	/* the three scans below and their class gates */
+	if (in->value.len < 3 ||
+	    !((c & (DC_DOLLAR | DC_PIPE | DC_AMP | DC_SEMI)) || ((c & DC_DOT) && (c & DC_PAREN))))
+		return 0;
+	return nosqli_scan(in, hit);
+}
+
+static int nosqli_scan(const det_input *in, det_hit *hit)
 {
 	unsigned c = in->classes;
 	const unsigned char *v = (const unsigned char *)in->value.p;
 	size_t n = in->value.len;
-	if (n < 3)
-		return 0;
 	int keyloc = in->loc == LOC_JSON_KEY || in->loc == LOC_QUERY_ARG_NAME || in->loc == LOC_FORM_NAME ||
 		     in->loc == LOC_COOKIE_NAME;
 	if ((c & DC_DOLLAR) && scan_operators(v, n, keyloc, hit))
 		return 1;
-	if ((c & (DC_SQUOTE | DC_DQUOTE | DC_PIPE | DC_AMP | DC_SEMI)) && scan_js(v, n, hit))
+	/* js_break, behind every JavaScript finding, needs || && or ; */
+	if ((c & (DC_PIPE | DC_AMP | DC_SEMI)) && scan_js(v, n, c, hit))
 		return 1;
 	if ((c & DC_DOT) && (c & DC_PAREN) && scan_calls(v, n, in->paranoia, hit))
 		return 1;

@@ -25,13 +25,16 @@ static unsigned char lc(unsigned char c)
 
 static int is_alnum(unsigned char c)
 {
-	c = lc(c);
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+	/* c | 0x20 is a..z exactly for the letters of either case */
+	return (unsigned)((c | 0x20) - 'a') < 26 || (unsigned)(c - '0') < 10;
 }
 
 /* strcmp order on (p, n) against a table word. */
 static int cmp(const char *p, size_t n, const sc_word *w)
 {
+	/* most probes differ in the first byte: decide that without memcmp */
+	if (n && w->len && p[0] != w->s[0])
+		return (unsigned char)p[0] < (unsigned char)w->s[0] ? -1 : 1;
 	size_t m = n < w->len ? n : w->len;
 	int r = memcmp(p, w->s, m);
 	if (r)
@@ -88,15 +91,43 @@ static size_t first_with(const sc_table *t, unsigned char c)
 	return lo;
 }
 
+/* The words of a sorted table by first byte: those that start with c are
+ * w[start[c] .. start[c] + count[c]), as first_with and the chain after
+ * it would find them, without a binary search per byte. */
+typedef struct sc_index {
+	unsigned short start[256]; /* set only where count is not 0 */
+	unsigned short count[256]; /* the tables have a few dozen words */
+} sc_index;
+
+static void index_table(const sc_table *t, sc_index *x)
+{
+	memset(x->count, 0, sizeof(x->count));
+	/* sorted: the words of one first byte are a run, stored once */
+	for (size_t k = 0; k < t->n;) {
+		unsigned char c = (unsigned char)t->w[k].s[0];
+		size_t e = k + 1;
+		while (e < t->n && (unsigned char)t->w[e].s[0] == c)
+			e++;
+		x->start[c] = (unsigned short)k;
+		x->count[c] = (unsigned short)(e - k);
+		k = e;
+	}
+}
+
 /* A tool's name as a word of the User-Agent. */
 static int scan_ua(const unsigned char *v, size_t n, det_hit *hit)
 {
 	const sc_table *t = &sc_ua;
+	sc_index x;
+	index_table(t, &x);
+	int prev = 0; /* was v[i - 1] alphanumeric? */
 	for (size_t i = 0; i < n; i++) {
-		if (!is_alnum(v[i]) || (i > 0 && is_alnum(v[i - 1])))
+		int a = is_alnum(v[i]), start = a && !prev;
+		prev = a;
+		if (!start)
 			continue;
 		unsigned char c = lc(v[i]);
-		for (size_t k = first_with(t, c); k < t->n && (unsigned char)t->w[k].s[0] == c; k++) {
+		for (size_t k = x.count[c] ? x.start[c] : 0, e = k + x.count[c]; k < e; k++) {
 			size_t len = t->w[k].len;
 			if (len > n - i || !eq_lc(v + i, t->w[k].s, len))
 				continue;
@@ -113,10 +144,10 @@ static int scan_ua(const unsigned char *v, size_t n, det_hit *hit)
 /* Burp Collaborator, interactsh and similar: a label boundary then the domain. */
 static int scan_oob(const unsigned char *v, size_t n, det_hit *hit)
 {
-	for (size_t i = 0; i + 4 < n; i++) {
-		if (v[i] != '.')
-			continue;
-		size_t s = i + 1;
+	/* a domain follows a dot: hop from one to the next */
+	for (const unsigned char *d = memchr(v, '.', n); d && (size_t)(d - v) + 4 < n;
+	     d = memchr(d + 1, '.', n - (size_t)(d + 1 - v))) {
+		size_t s = (size_t)(d - v) + 1;
 		unsigned char c = lc(v[s]);
 		for (size_t k = first_with(&sc_oob, c); k < sc_oob.n && (unsigned char)sc_oob.w[k].s[0] == c; k++) {
 			size_t len = sc_oob.w[k].len;
@@ -131,23 +162,26 @@ static int scan_oob(const unsigned char *v, size_t n, det_hit *hit)
 	return 0;
 }
 
+/* The first (last) bytes are compared before memcmp: most words differ
+ * there. */
 static int has_prefix(const char *s, size_t n, const sc_word *w)
 {
-	return n >= w->len && memcmp(s, w->s, w->len) == 0;
+	return n >= w->len && (w->len == 0 || s[0] == w->s[0]) && memcmp(s, w->s, w->len) == 0;
 }
 
 static int has_suffix(const char *s, size_t n, const sc_word *w)
 {
-	return n >= w->len && memcmp(s + n - w->len, w->s, w->len) == 0;
+	return n >= w->len && (w->len == 0 || s[n - 1] == w->s[w->len - 1]) &&
+	       memcmp(s + n - w->len, w->s, w->len) == 0;
 }
 
-/* Does any word of sorted table t occur in s? One pass over s, trying
- * only the words that start with the byte at hand. */
-static int contains_any(const sc_table *t, const char *s, size_t n)
+/* Does any word of sorted table t (indexed in x) occur in s? One pass
+ * over s, trying only the words that start with the byte at hand. */
+static int contains_any(const sc_table *t, const sc_index *x, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		for (size_t k = first_with(t, c); k < t->n && (unsigned char)t->w[k].s[0] == c; k++)
+		for (size_t k = x->count[c] ? x->start[c] : 0, e = k + x->count[c]; k < e; k++)
 			if (t->w[k].len <= n - i && memcmp(s + i, t->w[k].s, t->w[k].len) == 0)
 				return 1;
 	}
@@ -155,7 +189,7 @@ static int contains_any(const sc_table *t, const char *s, size_t n)
 }
 
 /* Judge one lower-cased segment; last says it is the file name. */
-static const char *judge_segment(const char *s, size_t n, int last, int root)
+static const char *judge_segment(const char *s, size_t n, int last, int root, const sc_index *cx)
 {
 	if (n >= 2 && s[0] == '.' && s[1] != '.') {
 		size_t e = 1;
@@ -176,7 +210,7 @@ static const char *judge_segment(const char *s, size_t n, int last, int root)
 		if (i == n)
 			return "scanner.probe_dir: admin tool or backup directory probe";
 	}
-	if (contains_any(&sc_contains, s, n))
+	if (contains_any(&sc_contains, cx, s, n))
 		return "scanner.probe_name: known probe target (admin tool, config, log, shell)";
 	for (size_t k = 0; k < sc_suffix.n; k++) {
 		const sc_word *w = &sc_suffix.w[k];
@@ -204,10 +238,27 @@ static const char *judge_segment(const char *s, size_t n, int last, int root)
 	return NULL;
 }
 
+/* Bit of a byte's folded letter in a mask; bit 63 for any other byte. */
+static uint64_t letter_bit(unsigned char c)
+{
+	c = lc(c);
+	return (c >= 'a' && c <= 'z') ? UINT64_C(1) << (c - 'a') : UINT64_C(1) << 63;
+}
+
 static int scan_path(const unsigned char *v, size_t n, det_hit *hit)
 {
 	char seg[SC_SEG_MAX];
+	/* The probe paths start with '/': one occurs only where a '/' is
+	 * followed by its second byte (folded). Note which bytes follow a
+	 * '/' and search only for the paths whose second byte is among them. */
+	uint64_t after = 0;
+	for (const unsigned char *d = memchr(v, '/', n); d && (size_t)(d - v) + 1 < n;
+	     d = memchr(d + 1, '/', n - (size_t)(d + 1 - v)))
+		after |= letter_bit(d[1]);
 	for (size_t k = 0; k < sc_sub.n; k++) {
+		if (sc_sub.w[k].len >= 2 && sc_sub.w[k].s[0] == '/' &&
+		    !(after & letter_bit((unsigned char)sc_sub.w[k].s[1])))
+			continue;
 		long at = sk_slice_find_ci(sk_slice_make((const char *)v, n),
 					   sk_slice_make(sc_sub.w[k].s, sc_sub.w[k].len));
 		if (at >= 0)
@@ -223,6 +274,8 @@ static int scan_path(const unsigned char *v, size_t n, det_hit *hit)
 	for (size_t i = 0; i < end; i++)
 		if (v[i] == '/' && i + 1 < end && v[i + 1] != '/')
 			nseg++;
+	sc_index cx;
+	index_table(&sc_contains, &cx);
 	size_t segno = 0;
 	for (size_t i = 0; i < end && segno < SC_SEGS_MAX;) {
 		while (i < end && v[i] == '/')
@@ -239,7 +292,7 @@ static int scan_path(const unsigned char *v, size_t n, det_hit *hit)
 		for (size_t k = 0; k < len; k++)
 			seg[k] = (char)lc(v[s + k]);
 		int last = i == end;
-		const char *r = judge_segment(seg, len, last, last && nseg <= 1 && v[0] == '/');
+		const char *r = judge_segment(seg, len, last, last && nseg <= 1 && v[0] == '/', &cx);
 		if (r)
 			return set_hit(hit, r, DET_SCORE_CRITICAL, s, len);
 	}
@@ -251,11 +304,15 @@ int scanner_detect(const det_input *in, det_hit *hit)
 	const unsigned char *v = (const unsigned char *)in->value.p;
 	size_t n = in->value.len;
 	if (in->loc == LOC_HEADER) {
-		for (size_t k = 0; k < sc_hdr.n; k++)
-			if (sk_slice_prefix_ci(in->name, sk_slice_make(sc_hdr.w[k].s, sc_hdr.w[k].len)))
+		/* the words are lower case, not empty and sorted: a name can
+		 * only start with those whose first byte is its own, folded,
+		 * and the words past that byte need no look */
+		unsigned char c0 = in->name.len ? lc((unsigned char)in->name.p[0]) : 0;
+		for (size_t k = 0; k < sc_hdr.n && (unsigned char)sc_hdr.w[k].s[0] <= c0; k++)
+			if ((unsigned char)sc_hdr.w[k].s[0] == c0 && sk_slice_prefix_ci(in->name, sk_slice_make(sc_hdr.w[k].s, sc_hdr.w[k].len)))
 				return set_hit(hit, "scanner.header: header sent only by a scanner",
 					       DET_SCORE_CRITICAL, 0, n);
-		if (sk_slice_eq_ci(in->name, SK_LIT("User-Agent")) && (in->classes & DC_ALPHA) &&
+		if (in->name.len == 10 && sk_slice_eq_ci(in->name, SK_LIT("User-Agent")) && (in->classes & DC_ALPHA) &&
 		    scan_ua(v, n, hit))
 			return 1;
 	}

@@ -69,66 +69,69 @@ enum {
 
 typedef struct ssti_name {
 	const char *s;
+	unsigned char len; /* strlen(s) */
 	unsigned char cls;
 } ssti_name;
+
+#define SSTI_NAME(s, cls) { s, sizeof(s) - 1, cls }
 
 /* What an exploit reaches for. Kept in one table so that the list reads as
  * documentation. */
 static const ssti_name ssti_names[] = {
 	/* Java reflection and process creation */
-	{ "getRuntime", N_STRONG }, { "ProcessBuilder", N_STRONG }, { "ScriptEngineManager", N_STRONG },
-	{ "getEngineByName", N_STRONG }, { "forName", N_STRONG }, { "getClass", N_STRONG },
-	{ "getClassLoader", N_STRONG }, { "classLoader", N_STRONG }, { "loadClass", N_STRONG },
-	{ "protectionDomain", N_STRONG }, { "getProtectionDomain", N_STRONG },
-	{ "getDeclaredConstructors", N_STRONG }, { "getDeclaredMethods", N_STRONG },
-	{ "getMethods", N_STRONG }, { "newInstance", N_STRONG }, { "getDeclaredField", N_STRONG }, { "getField", N_STRONG },
-	{ "setAccessible", N_STRONG }, { "MethodClosure", N_STRONG }, { "ASTTest", N_STRONG },
-	{ "GroovyClassLoader", N_STRONG }, { "parseClass", N_STRONG }, { "ObjectConstructor", N_STRONG },
-	{ "JythonRuntime", N_STRONG }, { "Execute", N_STRONG }, { "Diagnostics", N_STRONG },
+	SSTI_NAME("getRuntime", N_STRONG), SSTI_NAME("ProcessBuilder", N_STRONG), SSTI_NAME("ScriptEngineManager", N_STRONG),
+	SSTI_NAME("getEngineByName", N_STRONG), SSTI_NAME("forName", N_STRONG), SSTI_NAME("getClass", N_STRONG),
+	SSTI_NAME("getClassLoader", N_STRONG), SSTI_NAME("classLoader", N_STRONG), SSTI_NAME("loadClass", N_STRONG),
+	SSTI_NAME("protectionDomain", N_STRONG), SSTI_NAME("getProtectionDomain", N_STRONG),
+	SSTI_NAME("getDeclaredConstructors", N_STRONG), SSTI_NAME("getDeclaredMethods", N_STRONG),
+	SSTI_NAME("getMethods", N_STRONG), SSTI_NAME("newInstance", N_STRONG), SSTI_NAME("getDeclaredField", N_STRONG), SSTI_NAME("getField", N_STRONG),
+	SSTI_NAME("setAccessible", N_STRONG), SSTI_NAME("MethodClosure", N_STRONG), SSTI_NAME("ASTTest", N_STRONG),
+	SSTI_NAME("GroovyClassLoader", N_STRONG), SSTI_NAME("parseClass", N_STRONG), SSTI_NAME("ObjectConstructor", N_STRONG),
+	SSTI_NAME("JythonRuntime", N_STRONG), SSTI_NAME("Execute", N_STRONG), SSTI_NAME("Diagnostics", N_STRONG),
 	/* Python */
-	{ "mro", N_STRONG }, { "subclasses", N_STRONG }, { "popen", N_STRONG }, { "subprocess", N_STRONG },
-	{ "get_flashed_messages", N_STRONG }, { "from_pyfile", N_STRONG }, { "from_object", N_STRONG },
-	{ "_TemplateReference__context", N_STRONG }, { "_NSAttr__parent", N_STRONG },
-	{ "_mmarker", N_STRONG }, { "get_admin_log", N_STRONG }, { "check_output", N_STRONG },
+	SSTI_NAME("mro", N_STRONG), SSTI_NAME("subclasses", N_STRONG), SSTI_NAME("popen", N_STRONG), SSTI_NAME("subprocess", N_STRONG),
+	SSTI_NAME("get_flashed_messages", N_STRONG), SSTI_NAME("from_pyfile", N_STRONG), SSTI_NAME("from_object", N_STRONG),
+	SSTI_NAME("_TemplateReference__context", N_STRONG), SSTI_NAME("_NSAttr__parent", N_STRONG),
+	SSTI_NAME("_mmarker", N_STRONG), SSTI_NAME("get_admin_log", N_STRONG), SSTI_NAME("check_output", N_STRONG),
 	/* PHP / Twig / Smarty */
-	{ "registerUndefinedFilterCallback", N_STRONG }, { "getFilter", N_STRONG },
-	{ "setCache", N_STRONG }, { "loadTemplate", N_STRONG }, { "_context", N_STRONG },
-	{ "_charset", N_STRONG }, { "shell_exec", N_STRONG }, { "passthru", N_STRONG },
-	{ "call_user_func", N_STRONG }, { "proc_open", N_STRONG }, { "pcntl_exec", N_STRONG },
-	{ "file_excerpt", N_STRONG }, { "Smarty_Internal_Write_File", N_STRONG },
+	SSTI_NAME("registerUndefinedFilterCallback", N_STRONG), SSTI_NAME("getFilter", N_STRONG),
+	SSTI_NAME("setCache", N_STRONG), SSTI_NAME("loadTemplate", N_STRONG), SSTI_NAME("_context", N_STRONG),
+	SSTI_NAME("_charset", N_STRONG), SSTI_NAME("shell_exec", N_STRONG), SSTI_NAME("passthru", N_STRONG),
+	SSTI_NAME("call_user_func", N_STRONG), SSTI_NAME("proc_open", N_STRONG), SSTI_NAME("pcntl_exec", N_STRONG),
+	SSTI_NAME("file_excerpt", N_STRONG), SSTI_NAME("Smarty_Internal_Write_File", N_STRONG),
 	/* Node, Ruby, lodash */
-	{ "child_process", N_STRONG }, { "mainModule", N_STRONG }, { "spawnSync", N_STRONG },
-	{ "execSync", N_STRONG }, { "spawn_sync", N_STRONG }, { "popen3", N_STRONG },
-	{ "popen4", N_STRONG }, { "templateSettings", N_STRONG }, { "constructor", N_STRONG },
+	SSTI_NAME("child_process", N_STRONG), SSTI_NAME("mainModule", N_STRONG), SSTI_NAME("spawnSync", N_STRONG),
+	SSTI_NAME("execSync", N_STRONG), SSTI_NAME("spawn_sync", N_STRONG), SSTI_NAME("popen3", N_STRONG),
+	SSTI_NAME("popen4", N_STRONG), SSTI_NAME("templateSettings", N_STRONG), SSTI_NAME("constructor", N_STRONG),
 	/* objects a template exposes; reaching through them is the exploit */
-	{ "self", N_ROOT }, { "config", N_ROOT }, { "request", N_ROOT }, { "cycler", N_ROOT },
-	{ "joiner", N_ROOT }, { "namespace", N_ROOT }, { "lipsum", N_ROOT }, { "app", N_ROOT },
-	{ "session", N_ROOT }, { "settings", N_ROOT }, { "url_for", N_ROOT }, { "os", N_ROOT },
-	{ "File", N_ROOT }, { "IO", N_ROOT }, { "Dir", N_ROOT }, { "Open3", N_ROOT },
-	{ "System", N_ROOT }, { "Runtime", N_ROOT }, { "process", N_ROOT }, { "env", N_ROOT },
-	{ "module", N_ROOT }, { "class", N_ROOT2 }, { "_self", N_ROOT2 }, { "pageContext", N_ROOT2 },
-	{ "applicationScope", N_ROOT2 }, { "sessionScope", N_ROOT2 }, { "requestScope", N_ROOT2 },
-	{ "servletContext", N_ROOT2 }, { "smarty", N_STRONG },
+	SSTI_NAME("self", N_ROOT), SSTI_NAME("config", N_ROOT), SSTI_NAME("request", N_ROOT), SSTI_NAME("cycler", N_ROOT),
+	SSTI_NAME("joiner", N_ROOT), SSTI_NAME("namespace", N_ROOT), SSTI_NAME("lipsum", N_ROOT), SSTI_NAME("app", N_ROOT),
+	SSTI_NAME("session", N_ROOT), SSTI_NAME("settings", N_ROOT), SSTI_NAME("url_for", N_ROOT), SSTI_NAME("os", N_ROOT),
+	SSTI_NAME("File", N_ROOT), SSTI_NAME("IO", N_ROOT), SSTI_NAME("Dir", N_ROOT), SSTI_NAME("Open3", N_ROOT),
+	SSTI_NAME("System", N_ROOT), SSTI_NAME("Runtime", N_ROOT), SSTI_NAME("process", N_ROOT), SSTI_NAME("env", N_ROOT),
+	SSTI_NAME("module", N_ROOT), SSTI_NAME("class", N_ROOT2), SSTI_NAME("_self", N_ROOT2), SSTI_NAME("pageContext", N_ROOT2),
+	SSTI_NAME("applicationScope", N_ROOT2), SSTI_NAME("sessionScope", N_ROOT2), SSTI_NAME("requestScope", N_ROOT2),
+	SSTI_NAME("servletContext", N_ROOT2), SSTI_NAME("smarty", N_STRONG),
 	/* sinks */
-	{ "system", N_EXEC }, { "exec", N_EXEC }, { "execute", N_EXEC }, { "eval", N_EXEC },
-	{ "shell", N_EXEC }, { "spawn", N_EXEC }, { "evaluate", N_EXEC }, { "assert", N_EXEC },
-	{ "read", N_ACCESS }, { "readlines", N_ACCESS }, { "open", N_ACCESS }, { "entries", N_ACCESS },
-	{ "getText", N_ACCESS }, { "text", N_ACCESS }, { "include", N_ACCESS }, { "dump", N_EXEC },
-	{ "getenv", N_ACCESS }, { "getResource", N_ACCESS }, { "invoke", N_ACCESS },
-	{ "getMethod", N_ACCESS }, { "items", N_ACCESS }, { "iteritems", N_ACCESS },
-	{ "getAttribute", N_ACCESS }, { "setAttribute", N_ACCESS }, { "toURL", N_ACCESS },
-	{ "createNewFile", N_ACCESS }, { "binding", N_ACCESS }, { "VERSION", N_ACCESS },
-	{ "base", N_ACCESS }, { "getInputStream", N_ACCESS }, { "readAllBytes", N_ACCESS },
-	{ "waitFor", N_ACCESS }, { "getContent", N_ACCESS }, { "getPath", N_ACCESS },
-	{ "util", N_ACCESS }, { "compat", N_ACCESS }, { "linecache", N_ACCESS }, { "getenv", N_ACCESS },
+	SSTI_NAME("system", N_EXEC), SSTI_NAME("exec", N_EXEC), SSTI_NAME("execute", N_EXEC), SSTI_NAME("eval", N_EXEC),
+	SSTI_NAME("shell", N_EXEC), SSTI_NAME("spawn", N_EXEC), SSTI_NAME("evaluate", N_EXEC), SSTI_NAME("assert", N_EXEC),
+	SSTI_NAME("read", N_ACCESS), SSTI_NAME("readlines", N_ACCESS), SSTI_NAME("open", N_ACCESS), SSTI_NAME("entries", N_ACCESS),
+	SSTI_NAME("getText", N_ACCESS), SSTI_NAME("text", N_ACCESS), SSTI_NAME("include", N_ACCESS), SSTI_NAME("dump", N_EXEC),
+	SSTI_NAME("getenv", N_ACCESS), SSTI_NAME("getResource", N_ACCESS), SSTI_NAME("invoke", N_ACCESS),
+	SSTI_NAME("getMethod", N_ACCESS), SSTI_NAME("items", N_ACCESS), SSTI_NAME("iteritems", N_ACCESS),
+	SSTI_NAME("getAttribute", N_ACCESS), SSTI_NAME("setAttribute", N_ACCESS), SSTI_NAME("toURL", N_ACCESS),
+	SSTI_NAME("createNewFile", N_ACCESS), SSTI_NAME("binding", N_ACCESS), SSTI_NAME("VERSION", N_ACCESS),
+	SSTI_NAME("base", N_ACCESS), SSTI_NAME("getInputStream", N_ACCESS), SSTI_NAME("readAllBytes", N_ACCESS),
+	SSTI_NAME("waitFor", N_ACCESS), SSTI_NAME("getContent", N_ACCESS), SSTI_NAME("getPath", N_ACCESS),
+	SSTI_NAME("util", N_ACCESS), SSTI_NAME("compat", N_ACCESS), SSTI_NAME("linecache", N_ACCESS), SSTI_NAME("getenv", N_ACCESS),
 	/* Twig filters that take a callable */
-	{ "filter", N_FILTER }, { "map", N_FILTER }, { "sort", N_FILTER }, { "reduce", N_FILTER },
-	{ "attr", N_FILTER },
-	{ "new", N_NEW }, { "import", N_IMPORT }, { "require", N_REQUIRE }, { "T", N_T },
+	SSTI_NAME("filter", N_FILTER), SSTI_NAME("map", N_FILTER), SSTI_NAME("sort", N_FILTER), SSTI_NAME("reduce", N_FILTER),
+	SSTI_NAME("attr", N_FILTER),
+	SSTI_NAME("new", N_NEW), SSTI_NAME("import", N_IMPORT), SSTI_NAME("require", N_REQUIRE), SSTI_NAME("T", N_T),
 	/* Array/Function prototype members reached through Handlebars' {{this}} */
-	{ "pop", N_PROTO }, { "push", N_PROTO }, { "apply", N_PROTO }, { "split", N_PROTO },
-	{ "sub", N_PROTO }, { "string", N_PROTO_ROOT }, { "signer", N_STRONG },
-	{ "php", N_PHP }, { "debug", N_BARE }, { "this", N_BARE }, { "with", N_WITH },
+	SSTI_NAME("pop", N_PROTO), SSTI_NAME("push", N_PROTO), SSTI_NAME("apply", N_PROTO), SSTI_NAME("split", N_PROTO),
+	SSTI_NAME("sub", N_PROTO), SSTI_NAME("string", N_PROTO_ROOT), SSTI_NAME("signer", N_STRONG),
+	SSTI_NAME("php", N_PHP), SSTI_NAME("debug", N_BARE), SSTI_NAME("this", N_BARE), SSTI_NAME("with", N_WITH),
 };
 
 /* PHP functions an exploit names in a string handed to a Twig filter, and
@@ -143,18 +146,36 @@ static const char *const ssti_str_strong[] = {
 	"call_user_func", "javax.script", "getRuntime",
 };
 
+enum { SSTI_NNAMES = sizeof(ssti_names) / sizeof(ssti_names[0]) };
+_Static_assert(SSTI_NNAMES < 0xff, "ssti_names: the chains hold indexes in a byte");
+
 typedef struct ssti_scan {
 	const char *v;
 	size_t len;
 	int paranoia;
 	bool in_region;
 	ssti_region r;
+	/* ssti_names chained by first byte, in table order, built at the
+	 * first lookup of a scan (most values have no identifier to look up) */
+	bool indexed;
+	unsigned char head[128], next[SSTI_NNAMES];
 	/* the best finding so far */
 	int best_points;
 	const char *best_rule;
 	size_t best_off, best_end;
 	int best_score;
 } ssti_scan;
+
+/* Bytes that matter outside a region: SSTI_B_OPEN for the first byte of
+ * every opener ssti_opener knows (and of the polyglot pairs), SSTI_B_LIT
+ * for the first of the literals of ssti_literal_dunder. Any other byte
+ * neither opens a region nor starts a literal: the scan steps over it. */
+enum { SSTI_B_OPEN = 1, SSTI_B_LIT = 2 };
+static const unsigned char ssti_byte[256] = {
+	['{'] = SSTI_B_OPEN, ['$'] = SSTI_B_OPEN, ['#'] = SSTI_B_OPEN, ['*'] = SSTI_B_OPEN,
+	['@'] = SSTI_B_OPEN, ['<'] = SSTI_B_OPEN, ['['] = SSTI_B_OPEN | SSTI_B_LIT,
+	['\''] = SSTI_B_LIT, ['"'] = SSTI_B_LIT, ['('] = SSTI_B_LIT,
+};
 
 static bool ssti_ident_start(unsigned char c)
 {
@@ -171,12 +192,25 @@ static bool ssti_space(unsigned char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-static int ssti_name_class(const char *p, size_t n)
+static int ssti_name_class(ssti_scan *s, const char *p, size_t n)
 {
-	for (size_t i = 0; i < sizeof(ssti_names) / sizeof(ssti_names[0]); i++) {
-		const char *s = ssti_names[i].s;
-		if (s[0] == p[0] && strlen(s) == n && memcmp(s, p, n) == 0)
-			return ssti_names[i].cls;
+	if (!s->indexed) {
+		memset(s->head, 0xff, sizeof(s->head));
+		for (size_t k = SSTI_NNAMES; k-- > 0;) {
+			unsigned char f = (unsigned char)ssti_names[k].s[0] & 0x7f; /* names are ASCII */
+			s->next[k] = s->head[f];
+			s->head[f] = (unsigned char)k;
+		}
+		s->indexed = true;
+	}
+	/* only the names that start with p[0], in table order: the first
+	 * that matches is the one a walk of the whole table finds */
+	if (n > 0 && (unsigned char)p[0] < 0x80) {
+		for (unsigned k = s->head[(unsigned char)p[0]]; k != 0xff; k = s->next[k]) {
+			const ssti_name *w = &ssti_names[k];
+			if (w->len == n && memcmp(w->s, p, n) == 0)
+				return w->cls;
+		}
 	}
 	/* Python dunders: __class__, __globals__, ... */
 	if (n > 4 && p[0] == '_' && p[1] == '_' && p[n - 1] == '_' && p[n - 2] == '_')
@@ -358,7 +392,7 @@ static void ssti_points(ssti_region *r, int p)
 static void ssti_ident(ssti_scan *s, const char *p, size_t n, size_t next)
 {
 	ssti_region *r = &s->r;
-	int cls = ssti_name_class(p, n);
+	int cls = ssti_name_class(s, p, n);
 	char nx = next < s->len ? s->v[next] : 0;
 	bool call = nx == '(';
 	r->idents++;
@@ -597,7 +631,7 @@ static void ssti_polyglot(ssti_scan *s)
 	for (size_t i = 0; i + 1 < s->len; i++) {
 		char c = s->v[i];
 		/* the first bytes of the pairs; any other byte starts none */
-		if (c != '$' && c != '{' && c != '#' && c != '<' && c != '[' && c != '*' && c != '@')
+		if (!(ssti_byte[(unsigned char)c] & SSTI_B_OPEN))
 			continue;
 		for (size_t k = 0; k < NK; k++) {
 			if (c != pairs[k][0] || s->v[i + 1] != pairs[k][1])
@@ -622,7 +656,7 @@ static void ssti_polyglot(ssti_scan *s)
 
 /* Python's sandbox escape starts from a literal: ''.__class__, ().__class__,
  * [].__class__. At i outside any region; returns true when it is one. */
-static bool ssti_literal_dunder(const ssti_scan *s, size_t i)
+static bool ssti_literal_dunder(ssti_scan *s, size_t i)
 {
 	const char *v = s->v;
 	if (i + 5 >= s->len)
@@ -636,7 +670,7 @@ static bool ssti_literal_dunder(const ssti_scan *s, size_t i)
 	size_t k = i + 3;
 	while (k < s->len && ssti_ident_char((unsigned char)v[k]) && k - i < 40)
 		k++;
-	return ssti_name_class(v + i + 3, k - i - 3) == N_STRONG;
+	return ssti_name_class(s, v + i + 3, k - i - 3) == N_STRONG;
 }
 
 static void ssti_scan_value(ssti_scan *s)
@@ -647,6 +681,12 @@ static void ssti_scan_value(ssti_scan *s)
 	if (s->best_score == DET_SCORE_CRITICAL)
 		return;
 	while (i < s->len) {
+		if (!s->in_region) {
+			while (i < s->len && !ssti_byte[(unsigned char)v[i]])
+				i++;
+			if (i >= s->len)
+				break;
+		}
 		ssti_region nr;
 		size_t w = ssti_opener(s, i, s->in_region, &nr);
 		if (w) {
@@ -780,6 +820,11 @@ static void ssti_run(ssti_scan *s, const char *p, size_t len, int paranoia)
 	ssti_scan_value(s);
 }
 
+/* The scans of ssti_detect, for values that passed its gates. Kept out
+ * of line: the gates then run without this frame's set-up (two scan
+ * states and a decode buffer). */
+static int ssti_detect_value(const det_input *in, det_hit *hit) __attribute__((noinline));
+
 int ssti_detect(const det_input *in, det_hit *hit)
 {
 	unsigned cl = in->classes;
@@ -788,6 +833,12 @@ int ssti_detect(const det_input *in, det_hit *hit)
 		return 0;
 	if (!(cl & (DC_BRACE | DC_PERCENT | DC_HASH | DC_AT | DC_BRACKET)))
 		return 0;
+	return ssti_detect_value(in, hit);
+}
+
+static int ssti_detect_value(const det_input *in, det_hit *hit)
+{
+	unsigned cl = in->classes;
 	ssti_scan s;
 	ssti_run(&s, in->value.p, in->value.len, in->paranoia);
 	if (s.best_score < DET_SCORE_CRITICAL && (in->loc == LOC_HEADER || in->loc == LOC_COOKIE) &&

@@ -114,13 +114,12 @@ static bool has_prefix_ci(const char *s, size_t n, const char *w)
 }
 
 /* Case-insensitive search of the lower-case literal w in s[0..n). */
+/* Does lower-case w occur in s, ignoring case? (sk_slice_find_ci hops
+ * between the candidates of w's first byte with memchr.) */
 static bool contains_ci(const char *s, size_t n, const char *w)
 {
 	size_t wl = strlen(w); /* checksrc: w is a literal */
-	for (size_t i = 0; i + wl <= n; i++)
-		if (lower((unsigned char)s[i]) == (unsigned char)w[0] && has_prefix_ci(s + i, n - i, w))
-			return true;
-	return false;
+	return sk_slice_find_ci(sk_slice_make(s, n), sk_slice_make(w, wl)) >= 0;
 }
 
 /* ---- character references ---- */
@@ -580,23 +579,69 @@ static int handler_name(sk_slice n)
 	return e == n.len ? 1 : 0;
 }
 
+/* An attribute that takes a URL (or, for to/from/values/by, a value an
+ * animation sets). Names are compared whole and ignoring case; the
+ * switch on the first byte, folded, keeps the compares to a few. */
+#define URL_ATTR_IS(n, lit) ((n).len == sizeof(lit) - 1 && html_name_is(n, lit))
 static bool is_url_attr(sk_slice n)
 {
-	static const char *const names[] = {
-		"href", "src", "action", "formaction", "xlink:href", "data", "background", "poster",
-		"dynsrc", "lowsrc", "codebase", "code", "cite", "longdesc", "classid", "archive",
-		"usemap", "profile", "srcset", "ping", "manifest", "icon", "to", "from", "values",
-		"by", "folder", "datasrc", "xml:base", "content", "src2", "filter", "ev:handler",
-	};
 	if (n.len == 0)
 		return false; /* html_name_is: no name is empty */
-	/* every name is lower case: the first byte, folded, must equal it */
-	unsigned char c0 = lower((unsigned char)n.p[0]);
-	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
-		if ((unsigned char)names[k][0] == c0 && html_name_is(n, names[k]))
-			return true;
-	return false;
+	switch (lower((unsigned char)n.p[0])) {
+	case 'a':
+		return URL_ATTR_IS(n, "action") ||
+		       URL_ATTR_IS(n, "archive");
+	case 'b':
+		return URL_ATTR_IS(n, "background") ||
+		       URL_ATTR_IS(n, "by");
+	case 'c':
+		return URL_ATTR_IS(n, "cite") ||
+		       URL_ATTR_IS(n, "classid") ||
+		       URL_ATTR_IS(n, "code") ||
+		       URL_ATTR_IS(n, "codebase") ||
+		       URL_ATTR_IS(n, "content");
+	case 'd':
+		return URL_ATTR_IS(n, "data") ||
+		       URL_ATTR_IS(n, "datasrc") ||
+		       URL_ATTR_IS(n, "dynsrc");
+	case 'e':
+		return URL_ATTR_IS(n, "ev:handler");
+	case 'f':
+		return URL_ATTR_IS(n, "filter") ||
+		       URL_ATTR_IS(n, "folder") ||
+		       URL_ATTR_IS(n, "formaction") ||
+		       URL_ATTR_IS(n, "from");
+	case 'h':
+		return URL_ATTR_IS(n, "href");
+	case 'i':
+		return URL_ATTR_IS(n, "icon");
+	case 'l':
+		return URL_ATTR_IS(n, "longdesc") ||
+		       URL_ATTR_IS(n, "lowsrc");
+	case 'm':
+		return URL_ATTR_IS(n, "manifest");
+	case 'p':
+		return URL_ATTR_IS(n, "ping") ||
+		       URL_ATTR_IS(n, "poster") ||
+		       URL_ATTR_IS(n, "profile");
+	case 's':
+		return URL_ATTR_IS(n, "src") ||
+		       URL_ATTR_IS(n, "src2") ||
+		       URL_ATTR_IS(n, "srcset");
+	case 't':
+		return URL_ATTR_IS(n, "to");
+	case 'u':
+		return URL_ATTR_IS(n, "usemap");
+	case 'v':
+		return URL_ATTR_IS(n, "values");
+	case 'x':
+		return URL_ATTR_IS(n, "xlink:href") ||
+		       URL_ATTR_IS(n, "xml:base");
+	default:
+		return false;
+	}
 }
+#undef URL_ATTR_IS
 
 /* Dangerous CSS in decoded, comment-free style text. */
 static bool css_active(const char *s, size_t n)
@@ -1018,7 +1063,13 @@ static void scan_script_urls(xss_ctx *c, sk_slice v)
 /* data:text/html (and friends) anywhere a URL may start. */
 static void scan_data_urls(xss_ctx *c, sk_slice v)
 {
-	for (size_t i = 0; i + 5 <= v.len && !xss_done(c); i++) {
+	/* "data:" ends in a colon: hop from one colon to the next and look
+	 * four bytes back, visiting the starts in the same order */
+	for (const char *q = memchr(v.p, ':', v.len); q && !xss_done(c);
+	     q = memchr(q + 1, ':', v.len - (size_t)(q + 1 - v.p))) {
+		if (q - v.p < 4)
+			continue;
+		size_t i = (size_t)(q - v.p) - 4;
 		if (lower((unsigned char)v.p[i]) != 'd' || (i > 0 && is_alnum((unsigned char)v.p[i - 1])))
 			continue;
 		if (!has_prefix_ci(v.p + i, v.len - i, "data:"))
@@ -1311,6 +1362,22 @@ static void scan_entity_view(xss_ctx *c, sk_slice v)
 	char buf[XSS_DEC_MAX];
 	size_t i = 0, o = 0;
 	bool changed = false;
+	/* Most values have no reference that decodes: the loop below only
+	 * changes something at an '&' it reaches while the copy, byte for
+	 * byte until then, fits (at + 4 <= sizeof(buf)), where next_cp
+	 * reads a reference to something other than < or >. Look at the
+	 * '&'s alone first. */
+	bool any = false;
+	for (const char *a = memchr(v.p, '&', v.len); a && !any;
+	     a = memchr(a + 1, '&', v.len - (size_t)(a + 1 - v.p))) {
+		size_t at = (size_t)(a - v.p), k = at;
+		if (at + 4 > sizeof(buf))
+			break;
+		unsigned cp = next_cp(v.p, v.len, &k);
+		any = k - at > 1 && cp != '<' && cp != '>';
+	}
+	if (!any)
+		return;
 	while (i < v.len && o + 4 <= sizeof(buf)) {
 		if (v.p[i] != '&') {
 			/* next_cp steps one byte, which the else branch copies */
@@ -1379,20 +1446,62 @@ static bool has_risky_assignment(sk_slice v)
 
 /* Each name is searched only in a value that has all its letters (`cl`,
  * det_classes of v): a name found is made of letters of the value. */
-static bool has_probe_name(sk_slice v, uint64_t cl)
+/* May scan_js_breakout report? Each of its reports stands on
+ * probe_call_at: a sink name, at most a few spaces, then '(' or '`' read
+ * by next_cp, which is that byte itself or an entity starting with '&'.
+ * So a report needs a '(', '`' or '&' whose preceding bytes, spaces
+ * skipped, end with a sink name (is_probe_sink). Only those bytes are
+ * visited, memchr hopping between them; a sink name also needs all of its
+ * letters in the value. */
+/* Does "{{" occur? memchr hops between the '{'s. */
+static bool has_double_brace(sk_slice v)
 {
-	return (det_has_letters(cl, DC_LETTERS4('a', 'l', 'e', 'r') | DC_LETTER('t')) &&
-		memmem(v.p, v.len, "alert", 5)) ||
-	       (det_has_letters(cl, DC_LETTERS4('p', 'r', 'o', 'm') | DC_LETTER('t')) &&
-		memmem(v.p, v.len, "prompt", 6)) ||
-	       (det_has_letters(cl, DC_LETTERS4('c', 'o', 'n', 'f') | DC_LETTERS3('i', 'r', 'm')) &&
-		memmem(v.p, v.len, "confirm", 7)) ||
-	       (det_has_letters(cl, DC_LETTERS4('e', 'v', 'a', 'l')) && memmem(v.p, v.len, "eval", 4)) ||
-	       (det_has_letters(cl, DC_LETTERS4('s', 'e', 't', 'i') | DC_LETTERS3('m', 'o', 'u')) &&
-		memmem(v.p, v.len, "setTimeout", 10)) ||
-	       (det_has_letters(cl, DC_LETTERS4('s', 'e', 't', 'i') | DC_LETTERS4('n', 'r', 'v', 'a') |
-					    DC_LETTER('l')) &&
-		memmem(v.p, v.len, "setInterval", 11));
+	for (const char *b = memchr(v.p, '{', v.len); b; b = memchr(b + 1, '{', v.len - (size_t)(b + 1 - v.p)))
+		if (b + 1 < v.p + v.len && b[1] == '{')
+			return true;
+	return false;
+}
+
+static bool has_probe_call(sk_slice v, uint64_t cl)
+{
+	static const struct {
+		const char *s;
+		size_t len;
+		uint64_t letters;
+	} sinks[] = {
+		{ "alert", 5, DC_LETTERS4('a', 'l', 'e', 'r') | DC_LETTER('t') },
+		{ "prompt", 6, DC_LETTERS4('p', 'r', 'o', 'm') | DC_LETTER('t') },
+		{ "confirm", 7, DC_LETTERS4('c', 'o', 'n', 'f') | DC_LETTERS3('i', 'r', 'm') },
+		{ "eval", 4, DC_LETTERS4('e', 'v', 'a', 'l') },
+		{ "setTimeout", 10, DC_LETTERS4('s', 'e', 't', 'i') | DC_LETTERS3('m', 'o', 'u') },
+		{ "setInterval", 11, DC_LETTERS4('s', 'e', 't', 'i') | DC_LETTERS4('n', 'r', 'v', 'a') | DC_LETTER('l') },
+	};
+	static const struct {
+		char c;
+		unsigned cls;
+	} stops[] = { { '(', DC_PAREN }, { '`', DC_BACKTICK }, { '&', DC_AMP } };
+	enum { NS = sizeof(sinks) / sizeof(sinks[0]) };
+	unsigned want = 0;
+	for (unsigned k = 0; k < NS; k++)
+		if (det_has_letters(cl, sinks[k].letters))
+			want |= 1u << k;
+	if (!want)
+		return false;
+	for (size_t t = 0; t < sizeof(stops) / sizeof(stops[0]); t++) {
+		if (!(cl & stops[t].cls))
+			continue;
+		for (const char *q = memchr(v.p, stops[t].c, v.len); q;
+		     q = memchr(q + 1, stops[t].c, v.len - (size_t)(q + 1 - v.p))) {
+			size_t e = (size_t)(q - v.p);
+			while (e > 0 && is_space((unsigned char)v.p[e - 1]))
+				e--;
+			for (unsigned k = 0; k < NS; k++)
+				if ((want & (1u << k)) && sinks[k].len <= e &&
+				    memcmp(v.p + e - sinks[k].len, sinks[k].s, sinks[k].len) == 0)
+					return true;
+		}
+	}
+	return false;
 }
 
 static void analyze(xss_ctx *c, sk_slice v, bool decoded)
@@ -1426,11 +1535,11 @@ static void analyze(xss_ctx *c, sk_slice v, bool decoded)
 		if (!xss_done(c))
 			scan_data_urls(c, v);
 	}
-	if ((cl & (DC_PAREN | DC_BACKTICK | DC_AMP)) && !xss_done(c) && has_probe_name(v, cl))
+	if ((cl & (DC_PAREN | DC_BACKTICK | DC_AMP)) && !xss_done(c) && has_probe_call(v, cl))
 		scan_js_breakout(c, v);
 	/* "{{" needs a brace, "$eval" a dollar, "constructor" its letters */
 	if ((cl & (DC_BRACE | DC_PAREN)) && !xss_done(c) &&
-	    (((cl & DC_BRACE) && memmem(v.p, v.len, "{{", 2)) ||
+	    (((cl & DC_BRACE) && has_double_brace(v)) ||
 	     (det_has_letters(cl, DC_LETTERS4('c', 'o', 'n', 's') | DC_LETTERS3('t', 'r', 'u')) &&
 	      memmem(v.p, v.len, "constructor", 11)) ||
 	     ((cl & DC_DOLLAR) && memmem(v.p, v.len, "$eval", 5))))
