@@ -192,6 +192,36 @@ static inline int word_unit(const unsigned char *p, size_t n, size_t i)
 	return !(byte_kind[p[i]] & BK_SPECIAL) && plain_unit(p, n, i);
 }
 
+/* Can the main scan of traversal_detect count a climb? Every climb (and
+ * the ';' and lost-percent "2f" branches, which need the same) needs
+ * `dots` at 2, and dots only grows by a U_DOT unit: a U_DOT unit
+ * followed, after nothing but U_IGNORE units, by another U_DOT unit. What
+ * unit_at says at a position depends on the bytes from there on only, so
+ * trying every position where a dot can start ('.', '%', "0x" and the
+ * lead bytes 0xC0, 0xC1, 0xE0..0xFC of unit_at's overlong and fullwidth
+ * forms) finds every pair the scan can meet, whatever units it stepped
+ * over before. */
+static int may_climb(sk_slice v)
+{
+	const unsigned char *p = (const unsigned char *)v.p;
+	for (size_t i = 0; i + 1 < v.len; i++) {
+		unsigned char c = p[i];
+		int lead = c >= 0xc0 && c <= 0xfc && (c <= 0xc1 || c >= 0xe0);
+		if (c != '.' && c != '%' && !lead && !(c == '0' && (p[i + 1] | 0x20) == 'x'))
+			continue;
+		size_t len;
+		int enc = 0;
+		if (unit_at(v, i, &len, &enc) != U_DOT)
+			continue;
+		size_t j = i + len;
+		while (j < v.len && unit_at(v, j, &len, &enc) == U_IGNORE)
+			j += len;
+		if (j < v.len && unit_at(v, j, &len, &enc) == U_DOT)
+			return 1;
+	}
+	return 0;
+}
+
 /* A literal of a table and its length, so that no scan counts it again. */
 struct lit {
 	const char *s;
@@ -513,6 +543,68 @@ static int wrapper(sk_slice v, det_hit *hit)
 	return 0;
 }
 
+/* Is the lower-case word w (of letters `letters`, DC_LETTER bits) in the
+ * value, ignoring case? The letters of det_classes refuse most values
+ * before the search. */
+static int has_word(sk_slice v, uint64_t cl, const char *w, size_t n, uint64_t letters)
+{
+	return det_has_letters(cl, letters) && sk_slice_find_ci(v, sk_slice_make(w, n)) >= 0;
+}
+#define HAS(lit, letters) has_word(v, cl, lit, sizeof(lit) - 1, letters)
+#define LT3(a, b, c) DC_LETTERS3(a, b, c)
+#define LT4(a, b, c, d) DC_LETTERS4(a, b, c, d)
+
+/* Does a word end in "win" (a word of word_pairs is a whole run of
+ * letters and digits)? */
+static int win_word_end(sk_slice v)
+{
+	size_t from = 0;
+	long k;
+	while ((k = sk_slice_find_ci(sk_slice_make(v.p + from, v.len - from), SK_LIT("win"))) >= 0) {
+		size_t e = from + (size_t)k + 3;
+		if (e == v.len || !(is_alpha((unsigned char)v.p[e]) || is_digit((unsigned char)v.p[e])))
+			return 1;
+		from = from + (size_t)k + 1;
+	}
+	return 0;
+}
+
+/* Can word_pairs fire? Both words of one of its pairs must be in the
+ * value (the first ends a word, the second ends the next word). */
+static int pairs_possible(sk_slice v, uint64_t cl)
+{
+	if (HAS("etc", LT3('e', 't', 'c')) &&
+	    (HAS("passwd", LT4('p', 'a', 's', 'w') | DC_LETTER('d')) || HAS("shadow", LT4('s', 'h', 'a', 'd') | DC_LETTER('o')) ||
+	     HAS("hosts", LT4('h', 'o', 's', 't')) || HAS("issue", LT4('i', 's', 'u', 'e'))))
+		return 1;
+	if (HAS("win", LT3('w', 'i', 'n'))) {
+		/* windows and winnt hold "win" */
+		if (HAS("system32", LT4('s', 'y', 't', 'e') | DC_LETTER('m')))
+			return 1;
+		if (HAS("windows", LT4('w', 'i', 'n', 'd') | LT3('o', 'w', 's')) && win_word_end(v))
+			return 1;
+	}
+	if (HAS("self", LT4('s', 'e', 'l', 'f')) &&
+	    (HAS("proc", LT4('p', 'r', 'o', 'c')) || HAS("environ", LT4('e', 'n', 'v', 'i') | LT3('r', 'o', 'n'))))
+		return 1;
+	return 0;
+}
+
+/* Can the top-name scan fire? Each of its names ends in a word of
+ * letters that must then be in the value: passwd, shadow, environ,
+ * cmdline, ini (win.ini, boot.ini), and web-inf ('-' is copied as is). */
+static int top_possible(sk_slice v, uint64_t cl)
+{
+	return HAS("passwd", LT4('p', 'a', 's', 'w') | DC_LETTER('d')) ||
+	       HAS("shadow", LT4('s', 'h', 'a', 'd') | DC_LETTER('o')) ||
+	       HAS("environ", LT4('e', 'n', 'v', 'i') | LT3('r', 'o', 'n')) ||
+	       HAS("cmdline", LT4('c', 'm', 'd', 'l') | LT3('i', 'n', 'e')) || HAS("ini", LT3('i', 'n', 'i')) ||
+	       HAS("web-inf", LT4('w', 'e', 'b', 'i') | LT3('n', 'f', 'f'));
+}
+#undef HAS
+#undef LT3
+#undef LT4
+
 int traversal_detect(const det_input *in, det_hit *hit)
 {
 	sk_slice v = in->value;
@@ -536,6 +628,18 @@ int traversal_detect(const det_input *in, det_hit *hit)
 	size_t dots_start = 0;
 	int ignore_seen = 0;
 	anchors[nanch++] = 0;
+	if (!(cl & DC_HIGH) && !may_climb(v)) {
+		/* No climb can be counted, so the scan below would only collect
+		 * anchors: the byte after each '=' or ':' it meets (but the last).
+		 * Without bytes >= 0x80 it meets every one: its units of more than
+		 * one byte are then the encoded spellings (none holds '=' or ':')
+		 * and the "2f" of a lost percent sign (only after two dots). */
+		if (cl & DC_ALPHA)
+			for (const char *q = v.p, *end = v.p + v.len - 1; q < end && nanch < MAX_ANCHORS; q++)
+				if (*q == '=' || *q == ':')
+					anchors[nanch++] = (size_t)(q - v.p) + 1;
+		goto anchored;
+	}
 	for (size_t i = 0; i < v.len;) {
 		if (dots < 2 && word_unit((const unsigned char *)v.p, v.len, i)) {
 			/* An ordinary byte that is not a boundary, an anchor or
@@ -639,6 +743,7 @@ int traversal_detect(const det_input *in, det_hit *hit)
 			return fill(hit, "traversal.weak: a relative dot-dot path", DET_SCORE_WARNING, first_climb, span);
 	}
 
+anchored:
 	/* Every check below matches a name made of ASCII letters (the
 	 * sensitive, strong and top names, sysdirs, extensions, word pairs,
 	 * a drive letter), and the letters of norm_copy's output are those of
@@ -656,35 +761,16 @@ int traversal_detect(const det_input *in, det_hit *hit)
 			return fill(hit, "traversal.abs: absolute path to a system file", DET_SCORE_CRITICAL, at,
 				    v.len - at > 64 ? 64 : v.len - at);
 	}
-	/* The two scans below look for names that contain one of these
-	 * stems: the first word of every pair in word_pairs, and every name
-	 * of `top`. They compare letters that norm_copy or the word reader
-	 * copied one for one, so the stem is in the value itself (ignoring
-	 * case); without any, neither scan can find anything. */
+	/* word_pairs and the top-name scan below compare letters that the word
+	 * reader or norm_copy copied one for one (a letter is always a unit of
+	 * one byte), so each word they match is in the value itself, ignoring
+	 * case: a scan none of whose names can be there is not run. */
 	if (!(cl & (DC_PERCENT | DC_HIGH | DC_DOT | DC_QUESTION | DC_SLASH | DC_BACKSLASH)))
 		return 0;
-	static const struct lit stems[] = { L("etc"), L("proc"), L("self"), L("win"), L("boot"), L("web") };
-	/* Their letters (DC_LETTER), in the same order. */
-#define LT(a, b, c) (DC_LETTER(a) | DC_LETTER(b) | DC_LETTER(c))
-	static const uint64_t stem_letters[] = { LT('e', 't', 'c'), LT('p', 'r', 'o') | DC_LETTER('c'),
-						 LT('s', 'e', 'l') | DC_LETTER('f'), LT('w', 'i', 'n'),
-						 LT('b', 'o', 't'), LT('w', 'e', 'b') };
-#undef LT
-	int stem = 0;
-	/* A stem found (ignoring case) has each of its letters among the
-	 * value's (DC_LETTER): a stem one of whose letters is missing is not
-	 * searched for. */
-	for (size_t k = 0; k < sizeof(stems) / sizeof(stems[0]) && !stem; k++) {
-		uint64_t need = stem_letters[k];
-		if ((in->classes & need) == need)
-			stem = sk_slice_find_ci(v, sk_slice_make(stems[k].s, stems[k].n)) >= 0;
-	}
-	if (!stem)
-		return 0;
-	if (word_pairs(v, hit))
+	if (pairs_possible(v, in->classes) && word_pairs(v, hit))
 		return 1;
 	/* the most sensitive names anywhere behind a separator */
-	if (cl & (DC_SLASH | DC_BACKSLASH | DC_HIGH | DC_PERCENT)) {
+	if ((cl & (DC_SLASH | DC_BACKSLASH | DC_HIGH | DC_PERCENT)) && top_possible(v, in->classes)) {
 		static const struct lit top[] = {
 			L("etc/passwd"), L("etc/shadow"), L("proc/self/environ"), L("proc/self/cmdline"),
 			L("win.ini"), L("boot.ini"), L("web-inf/web.xml"),
