@@ -201,9 +201,16 @@ static inline int word_unit(const unsigned char *p, size_t n, size_t i)
  * lead bytes 0xC0, 0xC1, 0xE0..0xFC of unit_at's overlong and fullwidth
  * forms) finds every pair the scan can meet, whatever units it stepped
  * over before. */
-static int may_climb(sk_slice v)
+static int may_climb(sk_slice v, uint64_t cl)
 {
 	const unsigned char *p = (const unsigned char *)v.p;
+	if (!(cl & (DC_HIGH | DC_PERCENT | DC_CTL))) {
+		/* No lead byte, no '%', no NUL: the dots are '.' and "0x2e"
+		 * and there is no U_IGNORE unit, so two dots that meet are ".."
+		 * or hold "0x2e" (whose x and e then are among the letters) */
+		return memmem(v.p, v.len, "..", 2) != NULL ||
+		       (det_has_letters(cl, DC_LETTERS2('x', 'e')) && sk_slice_find_ci(v, SK_LIT("0x2e")) >= 0);
+	}
 	for (size_t i = 0; i + 1 < v.len; i++) {
 		unsigned char c = p[i];
 		int lead = c >= 0xc0 && c <= 0xfc && (c <= 0xc1 || c >= 0xe0);
@@ -468,8 +475,36 @@ static int fill(det_hit *hit, const char *rule, int score, size_t off, size_t le
 	return 1;
 }
 
-/* An absolute path into system territory starting at v[at]. */
-static int abs_sensitive(sk_slice v, size_t at, int pathloc)
+/* Is the lower-case word w (of letters `letters`, DC_LETTER bits) in the
+ * value, ignoring case? The letters of det_classes refuse most values
+ * before the search. */
+static int has_word(sk_slice v, uint64_t cl, const char *w, size_t n, uint64_t letters)
+{
+	return det_has_letters(cl, letters) && sk_slice_find_ci(v, sk_slice_make(w, n)) >= 0;
+}
+/* May a relative path in v name one of strong_names? Each of them holds
+ * one of these words, made of bytes that norm_copy copies one for one
+ * (letters, '_' and '-'; only the dot and the separator of a name can be
+ * spelled otherwise), so the word is in the value, ignoring case.
+ * *known caches the answer for the value (-1: not yet computed). */
+static int strong_possible(sk_slice v, uint64_t cl, int *known)
+{
+	if (*known < 0)
+		*known = has_word(v, cl, "shadow", 6, DC_LETTERS4('s', 'h', 'a', 'd') | DC_LETTER('o')) ||
+			 has_word(v, cl, "passwd", 6, DC_LETTERS4('p', 'a', 's', 'w') | DC_LETTER('d')) ||
+			 has_word(v, cl, "htaccess", 8, DC_LETTERS4('h', 't', 'a', 'c') | DC_LETTERS2('e', 's')) ||
+			 has_word(v, cl, "id_rsa", 6, DC_LETTERS4('i', 'd', 'r', 's') | DC_LETTER('a')) ||
+			 has_word(v, cl, "web-inf", 7, DC_LETTERS4('w', 'e', 'b', 'i') | DC_LETTERS2('n', 'f')) ||
+			 has_word(v, cl, "bash_history", 12, DC_LETTERS4('b', 'a', 's', 'h') | DC_LETTERS4('i', 't', 'o', 'r')) ||
+			 has_word(v, cl, "authorized_keys", 15, DC_LETTERS4('a', 'u', 't', 'h') | DC_LETTERS4('k', 'e', 'y', 's')) ||
+			 has_word(v, cl, "log", 3, DC_LETTERS3('l', 'o', 'g')) || /* access_log, error.log */
+			 has_word(v, cl, "ini", 3, DC_LETTERS2('i', 'n'));      /* win.ini, boot.ini */
+	return *known;
+}
+
+/* An absolute path into system territory starting at v[at]. `cl` is the
+ * value's det_classes, *strong the cache of strong_possible. */
+static int abs_sensitive(sk_slice v, size_t at, int pathloc, uint64_t cl, int *strong)
 {
 	char buf[PATH_WINDOW];
 	unsigned char c0 = (unsigned char)v.p[at];
@@ -479,6 +514,15 @@ static int abs_sensitive(sk_slice v, size_t at, int pathloc)
 	      (is_alpha(c0) && at + 1 < v.len && v.p[at + 1] == ':') ||
 	      ((is_alpha(c0) || is_digit(c0)) && v.len - at < PATH_WINDOW && !memchr(v.p + at, ' ', v.len - at) &&
 	       memchr(v.p + at, '/', v.len - at))))
+		return 0;
+	/* A letter not followed by ':', a digit that does not start "0x" or
+	 * a '.' is copied as itself (units of one byte), so the copy starts
+	 * neither with '/' nor with a drive: only the relative-path check at
+	 * the end can say yes, and only for a value that may hold a strong
+	 * name. */
+	int relative = c0 == '.' || (is_alpha(c0) && !(at + 1 < v.len && v.p[at + 1] == ':')) ||
+		       (is_digit(c0) && !(c0 == '0' && at + 1 < v.len && (v.p[at + 1] | 0x20) == 'x'));
+	if (relative && !strong_possible(v, cl, strong))
 		return 0;
 	size_t n = norm_copy(v, at, buf, sizeof(buf));
 	if (n < 4)
@@ -501,8 +545,9 @@ static int abs_sensitive(sk_slice v, size_t at, int pathloc)
 			}
 		}
 		/* \xampp\..., \Program Files\..., \\host\c$\windows\win.ini */
-		return names_sensitive(rest, rn) && (sensitive_ext(rest, rn) || contains(rest, rn, (struct lit)L("win.ini")) ||
-						     contains(rest, rn, (struct lit)L("boot.ini")) || contains(rest, rn, (struct lit)L("/")));
+		return (memchr(rest, '/', rn) || contains(rest, rn, (struct lit)L("win.ini")) ||
+			contains(rest, rn, (struct lit)L("boot.ini")) || sensitive_ext(rest, rn)) &&
+		       names_sensitive(rest, rn);
 	}
 	if (n >= 3 && is_alpha((unsigned char)buf[0]) && buf[1] == ':' && (buf[2] == '/' || is_alpha((unsigned char)buf[2])))
 		return names_sensitive(buf + 2, n - 2) || sensitive_ext(buf + 2, n - 2);
@@ -543,13 +588,6 @@ static int wrapper(sk_slice v, det_hit *hit)
 	return 0;
 }
 
-/* Is the lower-case word w (of letters `letters`, DC_LETTER bits) in the
- * value, ignoring case? The letters of det_classes refuse most values
- * before the search. */
-static int has_word(sk_slice v, uint64_t cl, const char *w, size_t n, uint64_t letters)
-{
-	return det_has_letters(cl, letters) && sk_slice_find_ci(v, sk_slice_make(w, n)) >= 0;
-}
 #define HAS(lit, letters) has_word(v, cl, lit, sizeof(lit) - 1, letters)
 #define LT3(a, b, c) DC_LETTERS3(a, b, c)
 #define LT4(a, b, c, d) DC_LETTERS4(a, b, c, d)
@@ -628,16 +666,27 @@ int traversal_detect(const det_input *in, det_hit *hit)
 	size_t dots_start = 0;
 	int ignore_seen = 0;
 	anchors[nanch++] = 0;
-	if (!(cl & DC_HIGH) && !may_climb(v)) {
+	if (!(cl & DC_HIGH) && !may_climb(v, in->classes)) {
 		/* No climb can be counted, so the scan below would only collect
 		 * anchors: the byte after each '=' or ':' it meets (but the last).
 		 * Without bytes >= 0x80 it meets every one: its units of more than
 		 * one byte are then the encoded spellings (none holds '=' or ':')
 		 * and the "2f" of a lost percent sign (only after two dots). */
-		if (cl & DC_ALPHA)
-			for (const char *q = v.p, *end = v.p + v.len - 1; q < end && nanch < MAX_ANCHORS; q++)
-				if (*q == '=' || *q == ':')
-					anchors[nanch++] = (size_t)(q - v.p) + 1;
+		if (cl & DC_ALPHA) {
+			/* the next '=' and the next ':', the nearer first */
+			size_t m = v.len - 1;
+			const char *eq = (cl & DC_EQUALS) ? memchr(v.p, '=', m) : NULL;
+			const char *co = (cl & DC_COLON) ? memchr(v.p, ':', m) : NULL;
+			while ((eq || co) && nanch < MAX_ANCHORS) {
+				const char *q = (!co || (eq && eq < co)) ? eq : co;
+				size_t at = (size_t)(q - v.p) + 1;
+				anchors[nanch++] = at;
+				if (q == eq)
+					eq = at < m ? memchr(q + 1, '=', m - at) : NULL;
+				else
+					co = at < m ? memchr(q + 1, ':', m - at) : NULL;
+			}
+		}
 		goto anchored;
 	}
 	for (size_t i = 0; i < v.len;) {
@@ -751,13 +800,14 @@ anchored:
 	if (!(cl & DC_ALPHA))
 		return 0;
 	/* absolute sensitive paths where a value begins */
+	int strong = -1;
 	for (int a = 0; a < nanch; a++) {
 		size_t at = anchors[a];
 		while (at < v.len && (v.p[at] == ' ' || v.p[at] == '"' || v.p[at] == '\'' || v.p[at] == '\0'))
 			at++;
 		if (at + 7 < v.len && starts_ci(v.p + at, v.len - at, "file://"))
 			at += 7;
-		if (at < v.len && abs_sensitive(v, at, pathloc && at == 0))
+		if (at < v.len && abs_sensitive(v, at, pathloc && at == 0, in->classes, &strong))
 			return fill(hit, "traversal.abs: absolute path to a system file", DET_SCORE_CRITICAL, at,
 				    v.len - at > 64 ? 64 : v.len - at);
 	}
