@@ -192,6 +192,30 @@ static inline int word_unit(const unsigned char *p, size_t n, size_t i)
 	return !(byte_kind[p[i]] & BK_SPECIAL) && plain_unit(p, n, i);
 }
 
+/* Is byte a followed by byte b somewhere in v? (memchr hops to each a.) */
+static int has_pair(sk_slice v, char a, char b)
+{
+	const char *p = v.p, *last = v.p + v.len - 1;
+	while (p < last && (p = memchr(p, a, (size_t)(last - p))) != NULL) {
+		if (p[1] == b)
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+/* Does v hold "://"? */
+static int has_colon_slashes(sk_slice v)
+{
+	const char *p = v.p, *last = v.p + (v.len >= 2 ? v.len - 2 : 0);
+	while (p < last && (p = memchr(p, ':', (size_t)(last - p))) != NULL) {
+		if (p[1] == '/' && p[2] == '/')
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
 /* Can the main scan of traversal_detect count a climb? Every climb (and
  * the ';' and lost-percent "2f" branches, which need the same) needs
  * `dots` at 2, and dots only grows by a U_DOT unit: a U_DOT unit
@@ -208,7 +232,7 @@ static int may_climb(sk_slice v, uint64_t cl)
 		/* No lead byte, no '%', no NUL: the dots are '.' and "0x2e"
 		 * and there is no U_IGNORE unit, so two dots that meet are ".."
 		 * or hold "0x2e" (whose x and e then are among the letters) */
-		return memmem(v.p, v.len, "..", 2) != NULL ||
+		return has_pair(v, '.', '.') ||
 		       (det_has_letters(cl, DC_LETTERS2('x', 'e')) && sk_slice_find_ci(v, SK_LIT("0x2e")) >= 0);
 	}
 	for (size_t i = 0; i + 1 < v.len; i++) {
@@ -376,12 +400,18 @@ static int sensitive_ext(const char *s, size_t n)
 	size_t e = n;
 	while (e > 0 && s[e - 1] == '\0')
 		e--;
-	for (size_t k = 0; k < sizeof(ext) / sizeof(ext[0]); k++) {
-		size_t m = ext[k].n;
-		for (size_t i = 0; i + m <= e; i++)
-			if (memcmp(s + i, ext[k].s, m) == 0 && (i + m == e || s[i + m] == '.' || is_digit((unsigned char)s[i + m]) ||
-							      s[i + m] == '\0' || s[i + m] == ';'))
+	/* Every ending starts with '.' or '_': only those bytes can start a
+	 * match, and any match will do. */
+	for (size_t i = 0; i < e; i++) {
+		if (s[i] != '.' && s[i] != '_')
+			continue;
+		for (size_t k = 0; k < sizeof(ext) / sizeof(ext[0]); k++) {
+			size_t m = ext[k].n;
+			if (ext[k].s[0] == s[i] && i + m <= e && memcmp(s + i, ext[k].s, m) == 0 &&
+			    (i + m == e || s[i + m] == '.' || is_digit((unsigned char)s[i + m]) || s[i + m] == '\0' ||
+			     s[i + m] == ';'))
 				return 1;
+		}
 	}
 	return 0;
 }
@@ -568,7 +598,7 @@ static int wrapper(sk_slice v, det_hit *hit)
 					  "glob://", "compress.zlib://", "compress.bzip2://", "rar://", "ogg://",
 					  "data://text/plain", "php://stdin" };
 	/* every wrapper above has "://" */
-	if (!memmem(v.p, v.len, "://", 3))
+	if (!has_colon_slashes(v))
 		return 0;
 	for (size_t i = 0; i + 6 <= v.len; i++) {
 		unsigned char c = lc((unsigned char)v.p[i]);
