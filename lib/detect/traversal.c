@@ -261,17 +261,30 @@ struct lit {
 #define L(x) { x, sizeof(x) - 1 }
 
 /* Sensitive targets, matched on a lower-cased copy with separators made
- * '/'. A leading '/' anchors at a component start. */
-static const struct lit sensitive[] = {
+ * '/'. A leading '/' anchors at a component start. Those under etc/,
+ * proc/, var/ and usr/local/ have tables of their own, searched only
+ * when the directory is there (any match will do, so order is free). */
+static const struct lit sensitive_etc[] = {
 	L("etc/passwd"), L("etc/shadow"), L("etc/group"), L("etc/hosts"), L("etc/issue"), L("etc/sudoers"),
 	L("etc/crontab"), L("etc/master.passwd"), L("etc/httpd"), L("etc/apache"), L("etc/nginx"), L("etc/php"),
 	L("etc/mysql"), L("etc/my.cnf"), L("etc/ssh"), L("etc/profile"), L("etc/bashrc"), L("etc/fstab"),
 	L("etc/resolv.conf"), L("etc/motd"), L("etc/network"), L("etc/sysconfig"), L("etc/hostname"), L("etc/init"),
-	L("etc/security"), L("etc/ld.so"), L("etc/os-release"), L("proc/self"), L("proc/version"), L("proc/cmdline"),
-	L("proc/mounts"), L("proc/net"), L("proc/sched_debug"), L("proc/1/"), L("var/log"), L("var/www"),
-	L("var/lib/php"), L("var/mail"), L("var/spool"), L("var/adm"), L("var/run"), L("var/apache"),
-	L("var/lib/mysql"), L("usr/local/apache"), L("usr/local/etc"), L("usr/local/nginx"), L("usr/local/php"),
-	L("usr/local/lib/php"), L("usr/local/www"), L("root/"), L(".ssh/"), L("id_rsa"), L("id_dsa"),
+	L("etc/security"), L("etc/ld.so"), L("etc/os-release"),
+};
+static const struct lit sensitive_proc[] = {
+	L("proc/self"), L("proc/version"), L("proc/cmdline"), L("proc/mounts"), L("proc/net"), L("proc/sched_debug"),
+	L("proc/1/"),
+};
+static const struct lit sensitive_var[] = {
+	L("var/log"), L("var/www"), L("var/lib/php"), L("var/mail"), L("var/spool"), L("var/adm"), L("var/run"),
+	L("var/apache"), L("var/lib/mysql"),
+};
+static const struct lit sensitive_usr[] = {
+	L("usr/local/apache"), L("usr/local/etc"), L("usr/local/nginx"), L("usr/local/php"), L("usr/local/lib/php"),
+	L("usr/local/www"),
+};
+static const struct lit sensitive[] = {
+	L("root/"), L(".ssh/"), L("id_rsa"), L("id_dsa"),
 	L("authorized_keys"), L("known_hosts"), L(".bash_history"), L(".htaccess"), L(".htpasswd"), L(".env"),
 	L("wp-config"), L("web-inf/"), L("meta-inf/"), L("win.ini"), L("boot.ini"), L("system.ini"), L("windows/"),
 	L("winnt/"), L("system32"), L("inetpub"), L("repair/sam"), L("repair/system"), L("config/sam"), L("sysprep"),
@@ -379,15 +392,28 @@ static int contains_p(const char *s, size_t n, const struct pairs *ps, struct li
 	return contains(s, n, l);
 }
 
+/* Is one of the nt literals of t in s (of pair set ps)? */
+static int any_of(const char *s, size_t n, const struct pairs *ps, const struct lit *t, size_t nt)
+{
+	for (size_t k = 0; k < nt; k++)
+		if (contains_p(s, n, ps, t[k]))
+			return 1;
+	return 0;
+}
+
+#define ANY_OF(t) any_of(s, n, &ps, t, sizeof(t) / sizeof(t[0]))
+
 static int names_sensitive(const char *s, size_t n)
 {
 	struct pairs ps;
 	pairs_of(s, n, &ps);
-	for (size_t k = 0; k < sizeof(sensitive) / sizeof(sensitive[0]); k++)
-		if (contains_p(s, n, &ps, sensitive[k]))
-			return 1;
-	return 0;
+	return ANY_OF(sensitive) || (contains_p(s, n, &ps, (struct lit)L("etc/")) && ANY_OF(sensitive_etc)) ||
+	       (contains_p(s, n, &ps, (struct lit)L("proc/")) && ANY_OF(sensitive_proc)) ||
+	       (contains_p(s, n, &ps, (struct lit)L("var/")) && ANY_OF(sensitive_var)) ||
+	       (contains_p(s, n, &ps, (struct lit)L("usr/local/")) && ANY_OF(sensitive_usr));
 }
+
+#undef ANY_OF
 
 /* Config, log and key file endings of the last component. */
 static int sensitive_ext(const char *s, size_t n)
@@ -505,13 +531,34 @@ static int fill(det_hit *hit, const char *rule, int score, size_t off, size_t le
 	return 1;
 }
 
-/* Is the lower-case word w (of letters `letters`, DC_LETTER bits) in the
- * value, ignoring case? The letters of det_classes refuse most values
- * before the search. */
-static int has_word(sk_slice v, uint64_t cl, const char *w, size_t n, uint64_t letters)
+/* Is the lower-case word w (n bytes, of letters `letters`, DC_LETTER
+ * bits) in the value, ignoring case? A value without one of its letters
+ * (det_classes) has none; else memchr hops to each byte that may be its
+ * k-th, k chosen so that this byte is rare in text, and the word is
+ * compared around it. */
+static int has_word(sk_slice v, uint64_t cl, const char *w, size_t n, size_t k, uint64_t letters)
 {
-	return det_has_letters(cl, letters) && sk_slice_find_ci(v, sk_slice_make(w, n)) >= 0;
+	if (!det_has_letters(cl, letters) || n > v.len)
+		return 0;
+	unsigned char lo = (unsigned char)w[k];
+	unsigned char up = (lo >= 'a' && lo <= 'z') ? (unsigned char)(lo - 0x20) : lo;
+	/* the k-th byte of a word that fits lies in [k, v.len - n + k] */
+	const char *first = v.p + k, *end = v.p + (v.len - n + k) + 1;
+	for (int pass = 0; pass < (up != lo ? 2 : 1); pass++) {
+		const char *q = first;
+		while (q < end && (q = memchr(q, pass ? up : lo, (size_t)(end - q))) != NULL) {
+			if (starts_ci(q - k, n, w))
+				return 1;
+			q++;
+		}
+	}
+	return 0;
 }
+
+#define HAS(lit, k, letters) has_word(v, cl, lit, sizeof(lit) - 1, k, letters)
+#define LT3(a, b, c) DC_LETTERS3(a, b, c)
+#define LT4(a, b, c, d) DC_LETTERS4(a, b, c, d)
+
 /* May a relative path in v name one of strong_names? Each of them holds
  * one of these words, made of bytes that norm_copy copies one for one
  * (letters, '_' and '-'; only the dot and the separator of a name can be
@@ -520,15 +567,15 @@ static int has_word(sk_slice v, uint64_t cl, const char *w, size_t n, uint64_t l
 static int strong_possible(sk_slice v, uint64_t cl, int *known)
 {
 	if (*known < 0)
-		*known = has_word(v, cl, "shadow", 6, DC_LETTERS4('s', 'h', 'a', 'd') | DC_LETTER('o')) ||
-			 has_word(v, cl, "passwd", 6, DC_LETTERS4('p', 'a', 's', 'w') | DC_LETTER('d')) ||
-			 has_word(v, cl, "htaccess", 8, DC_LETTERS4('h', 't', 'a', 'c') | DC_LETTERS2('e', 's')) ||
-			 has_word(v, cl, "id_rsa", 6, DC_LETTERS4('i', 'd', 'r', 's') | DC_LETTER('a')) ||
-			 has_word(v, cl, "web-inf", 7, DC_LETTERS4('w', 'e', 'b', 'i') | DC_LETTERS2('n', 'f')) ||
-			 has_word(v, cl, "bash_history", 12, DC_LETTERS4('b', 'a', 's', 'h') | DC_LETTERS4('i', 't', 'o', 'r')) ||
-			 has_word(v, cl, "authorized_keys", 15, DC_LETTERS4('a', 'u', 't', 'h') | DC_LETTERS4('k', 'e', 'y', 's')) ||
-			 has_word(v, cl, "log", 3, DC_LETTERS3('l', 'o', 'g')) || /* access_log, error.log */
-			 has_word(v, cl, "ini", 3, DC_LETTERS2('i', 'n'));      /* win.ini, boot.ini */
+		*known = HAS("shadow", 5, LT4('s', 'h', 'a', 'd') | DC_LETTER('o')) ||
+			 HAS("passwd", 4, LT4('p', 'a', 's', 'w') | DC_LETTER('d')) ||
+			 HAS("htaccess", 0, LT4('h', 't', 'a', 'c') | DC_LETTERS2('e', 's')) ||
+			 HAS("id_rsa", 2, LT4('i', 'd', 'r', 's') | DC_LETTER('a')) ||
+			 ((cl & DC_DASH) && HAS("web-inf", 6, LT4('w', 'e', 'b', 'i') | DC_LETTERS2('n', 'f'))) ||
+			 HAS("bash_history", 11, LT4('b', 'a', 's', 'h') | LT4('i', 't', 'o', 'r')) ||
+			 HAS("authorized_keys", 7, LT4('a', 'u', 't', 'h') | LT4('k', 'e', 'y', 's')) ||
+			 HAS("log", 2, LT3('l', 'o', 'g')) || /* access_log, error.log */
+			 HAS("ini", 1, DC_LETTERS2('i', 'n'));  /* win.ini, boot.ini */
 	return *known;
 }
 
@@ -538,13 +585,6 @@ static int abs_sensitive(sk_slice v, size_t at, int pathloc, uint64_t cl, int *s
 {
 	char buf[PATH_WINDOW];
 	unsigned char c0 = (unsigned char)v.p[at];
-	/* cheap refusal: an absolute path, a drive letter or a short
-	 * relative path without blanks */
-	if (!(c0 == '/' || c0 == '\\' || c0 == '.' || c0 >= 0x80 || c0 == '%' ||
-	      (is_alpha(c0) && at + 1 < v.len && v.p[at + 1] == ':') ||
-	      ((is_alpha(c0) || is_digit(c0)) && v.len - at < PATH_WINDOW && !memchr(v.p + at, ' ', v.len - at) &&
-	       memchr(v.p + at, '/', v.len - at))))
-		return 0;
 	/* A letter not followed by ':', a digit that does not start "0x" or
 	 * a '.' is copied as itself (units of one byte), so the copy starts
 	 * neither with '/' nor with a drive: only the relative-path check at
@@ -552,6 +592,15 @@ static int abs_sensitive(sk_slice v, size_t at, int pathloc, uint64_t cl, int *s
 	 * name. */
 	int relative = c0 == '.' || (is_alpha(c0) && !(at + 1 < v.len && v.p[at + 1] == ':')) ||
 		       (is_digit(c0) && !(c0 == '0' && at + 1 < v.len && (v.p[at + 1] | 0x20) == 'x'));
+	if (relative && *strong == 0) /* known already: spare the refusal below */
+		return 0;
+	/* cheap refusal: an absolute path, a drive letter or a short
+	 * relative path without blanks */
+	if (!(c0 == '/' || c0 == '\\' || c0 == '.' || c0 >= 0x80 || c0 == '%' ||
+	      (is_alpha(c0) && at + 1 < v.len && v.p[at + 1] == ':') ||
+	      ((is_alpha(c0) || is_digit(c0)) && v.len - at < PATH_WINDOW && !memchr(v.p + at, ' ', v.len - at) &&
+	       memchr(v.p + at, '/', v.len - at))))
+		return 0;
 	if (relative && !strong_possible(v, cl, strong))
 		return 0;
 	size_t n = norm_copy(v, at, buf, sizeof(buf));
@@ -565,7 +614,7 @@ static int abs_sensitive(sk_slice v, size_t at, int pathloc, uint64_t cl, int *s
 		size_t rn = n - s;
 		for (size_t k = 0; k < sizeof(sysdirs) / sizeof(sysdirs[0]); k++) {
 			size_t m = sysdirs[k].n;
-			if (rn > m && memcmp(rest, sysdirs[k].s, m) == 0) {
+			if (rn > m && rest[0] == sysdirs[k].s[0] && memcmp(rest, sysdirs[k].s, m) == 0) {
 				/* /etc/x, /proc/x, /root/x: a file read on its own;
 				 * /var, /usr, /home need a known place or a config or
 				 * log file name */
@@ -618,9 +667,6 @@ static int wrapper(sk_slice v, det_hit *hit)
 	return 0;
 }
 
-#define HAS(lit, letters) has_word(v, cl, lit, sizeof(lit) - 1, letters)
-#define LT3(a, b, c) DC_LETTERS3(a, b, c)
-#define LT4(a, b, c, d) DC_LETTERS4(a, b, c, d)
 
 /* Does a word end in "win" (a word of word_pairs is a whole run of
  * letters and digits)? */
@@ -641,19 +687,19 @@ static int win_word_end(sk_slice v)
  * value (the first ends a word, the second ends the next word). */
 static int pairs_possible(sk_slice v, uint64_t cl)
 {
-	if (HAS("etc", LT3('e', 't', 'c')) &&
-	    (HAS("passwd", LT4('p', 'a', 's', 'w') | DC_LETTER('d')) || HAS("shadow", LT4('s', 'h', 'a', 'd') | DC_LETTER('o')) ||
-	     HAS("hosts", LT4('h', 'o', 's', 't')) || HAS("issue", LT4('i', 's', 'u', 'e'))))
+	if (HAS("etc", 2, LT3('e', 't', 'c')) &&
+	    (HAS("passwd", 4, LT4('p', 'a', 's', 'w') | DC_LETTER('d')) || HAS("shadow", 5, LT4('s', 'h', 'a', 'd') | DC_LETTER('o')) ||
+	     HAS("hosts", 0, LT4('h', 'o', 's', 't')) || HAS("issue", 3, LT4('i', 's', 'u', 'e'))))
 		return 1;
-	if (HAS("win", LT3('w', 'i', 'n'))) {
+	if (HAS("win", 0, LT3('w', 'i', 'n'))) {
 		/* windows and winnt hold "win" */
-		if (HAS("system32", LT4('s', 'y', 't', 'e') | DC_LETTER('m')))
+		if (HAS("system32", 1, LT4('s', 'y', 't', 'e') | DC_LETTER('m')))
 			return 1;
-		if (HAS("windows", LT4('w', 'i', 'n', 'd') | LT3('o', 'w', 's')) && win_word_end(v))
+		if (HAS("windows", 0, LT4('w', 'i', 'n', 'd') | LT3('o', 'w', 's')) && win_word_end(v))
 			return 1;
 	}
-	if (HAS("self", LT4('s', 'e', 'l', 'f')) &&
-	    (HAS("proc", LT4('p', 'r', 'o', 'c')) || HAS("environ", LT4('e', 'n', 'v', 'i') | LT3('r', 'o', 'n'))))
+	if (HAS("self", 3, LT4('s', 'e', 'l', 'f')) &&
+	    (HAS("proc", 0, LT4('p', 'r', 'o', 'c')) || HAS("environ", 2, LT4('e', 'n', 'v', 'i') | LT3('r', 'o', 'n'))))
 		return 1;
 	return 0;
 }
@@ -663,11 +709,11 @@ static int pairs_possible(sk_slice v, uint64_t cl)
  * cmdline, ini (win.ini, boot.ini), and web-inf ('-' is copied as is). */
 static int top_possible(sk_slice v, uint64_t cl)
 {
-	return HAS("passwd", LT4('p', 'a', 's', 'w') | DC_LETTER('d')) ||
-	       HAS("shadow", LT4('s', 'h', 'a', 'd') | DC_LETTER('o')) ||
-	       HAS("environ", LT4('e', 'n', 'v', 'i') | LT3('r', 'o', 'n')) ||
-	       HAS("cmdline", LT4('c', 'm', 'd', 'l') | LT3('i', 'n', 'e')) || HAS("ini", LT3('i', 'n', 'i')) ||
-	       HAS("web-inf", LT4('w', 'e', 'b', 'i') | LT3('n', 'f', 'f'));
+	return HAS("passwd", 4, LT4('p', 'a', 's', 'w') | DC_LETTER('d')) ||
+	       HAS("shadow", 5, LT4('s', 'h', 'a', 'd') | DC_LETTER('o')) ||
+	       HAS("environ", 2, LT4('e', 'n', 'v', 'i') | LT3('r', 'o', 'n')) ||
+	       HAS("cmdline", 1, LT4('c', 'm', 'd', 'l') | LT3('i', 'n', 'e')) || HAS("ini", 1, LT3('i', 'n', 'i')) ||
+	       ((cl & DC_DASH) && HAS("web-inf", 6, LT4('w', 'e', 'b', 'i') | LT3('n', 'f', 'f')));
 }
 #undef HAS
 #undef LT3
