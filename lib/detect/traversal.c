@@ -204,18 +204,6 @@ static int has_pair(sk_slice v, char a, char b)
 	return 0;
 }
 
-/* Does v hold "://"? */
-static int has_colon_slashes(sk_slice v)
-{
-	const char *p = v.p, *last = v.p + (v.len >= 2 ? v.len - 2 : 0);
-	while (p < last && (p = memchr(p, ':', (size_t)(last - p))) != NULL) {
-		if (p[1] == '/' && p[2] == '/')
-			return 1;
-		p++;
-	}
-	return 0;
-}
-
 /* Can the main scan of traversal_detect count a climb? Every climb (and
  * the ';' and lost-percent "2f" branches, which need the same) needs
  * `dots` at 2, and dots only grows by a U_DOT unit: a U_DOT unit
@@ -646,22 +634,35 @@ static int wrapper(sk_slice v, det_hit *hit)
 	static const char *const wr[] = { "php://filter", "php://input", "php://fd", "zip://", "phar://", "expect://",
 					  "glob://", "compress.zlib://", "compress.bzip2://", "rar://", "ogg://",
 					  "data://text/plain", "php://stdin" };
-	/* every wrapper above has "://" */
-	if (!has_colon_slashes(v))
-		return 0;
-	for (size_t i = 0; i + 6 <= v.len; i++) {
-		unsigned char c = lc((unsigned char)v.p[i]);
-		if (c != 'p' && c != 'z' && c != 'e' && c != 'g' && c != 'c' && c != 'r' && c != 'o' && c != 'd')
+	/* Every wrapper above has "://" 3 to 14 bytes after its start (no
+	 * letters, so matched exactly): a wrapper starts in the 12 bytes
+	 * before some "://". The windows are tried in order and no position
+	 * twice, so the first wrapper found is the one a scan of every
+	 * position would find. */
+	size_t i = 0;
+	const char *p = v.p, *last = v.p + (v.len >= 2 ? v.len - 2 : 0);
+	while (p < last && (p = memchr(p, ':', (size_t)(last - p))) != NULL) {
+		size_t c = (size_t)(p - v.p);
+		p++;
+		if (v.p[c + 1] != '/' || v.p[c + 2] != '/')
 			continue;
-		if (i > 0 && is_alpha((unsigned char)v.p[i - 1]))
-			continue;
-		for (size_t k = 0; k < sizeof(wr) / sizeof(wr[0]); k++) {
-			if ((unsigned char)wr[k][0] != c)
+		if (i + 14 < c)
+			i = c - 14;
+		for (; i + 3 <= c && i + 6 <= v.len; i++) {
+			unsigned char ch = lc((unsigned char)v.p[i]);
+			if (ch != 'p' && ch != 'z' && ch != 'e' && ch != 'g' && ch != 'c' && ch != 'r' && ch != 'o' &&
+			    ch != 'd')
 				continue;
-			size_t m = starts_ci(v.p + i, v.len - i, wr[k]);
-			if (m)
-				return fill(hit, "traversal.wrapper: PHP stream wrapper that reads files or runs code",
-					    DET_SCORE_CRITICAL, i, m);
+			if (i > 0 && is_alpha((unsigned char)v.p[i - 1]))
+				continue;
+			for (size_t k = 0; k < sizeof(wr) / sizeof(wr[0]); k++) {
+				if ((unsigned char)wr[k][0] != ch)
+					continue;
+				size_t m = starts_ci(v.p + i, v.len - i, wr[k]);
+				if (m)
+					return fill(hit, "traversal.wrapper: PHP stream wrapper that reads files or runs code",
+						    DET_SCORE_CRITICAL, i, m);
+			}
 		}
 	}
 	return 0;
