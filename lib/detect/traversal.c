@@ -421,7 +421,7 @@ static int sensitive_ext(const char *s, size_t n)
 			continue;
 		for (size_t k = 0; k < sizeof(ext) / sizeof(ext[0]); k++) {
 			size_t m = ext[k].n;
-			if (ext[k].s[0] == s[i] && i + m <= e && memcmp(s + i, ext[k].s, m) == 0 &&
+			if (ext[k].s[0] == s[i] && i + m <= e && ext[k].s[1] == s[i + 1] && memcmp(s + i, ext[k].s, m) == 0 &&
 			    (i + m == e || s[i + m] == '.' || is_digit((unsigned char)s[i + m]) || s[i + m] == '\0' ||
 			     s[i + m] == ';'))
 				return 1;
