@@ -233,8 +233,9 @@ int rfi_detect(const det_input *in, det_hit *hit)
 		return 0;
 	if ((cl & DC_COLON) && wrapper_colon(v) && code_wrapper(v, hit))
 		return 1;
-	/* Every remote form remote_start knows holds "//", "\\\\" or
-	 * ":%2f" (http:%2f%2f): a value without any has no remote reference. */
+	/* Every remote form remote_start knows holds "//", two backslashes
+	 * (UNC) or ":%" (http:%2f%2f): a value without any of them has no
+	 * remote reference. */
 	if (!has_pair(v, '/', '/') && !((cl & DC_BACKSLASH) && has_pair(v, '\\', '\\')) &&
 	    !((cl & DC_PERCENT) && has_pair(v, ':', '%')))
 		return 0;

@@ -668,7 +668,6 @@ static int wrapper(sk_slice v, det_hit *hit)
 	return 0;
 }
 
-
 /* Does a word end in "win" (a word of word_pairs is a whole run of
  * letters and digits)? */
 static int win_word_end(sk_slice v)
@@ -713,8 +712,8 @@ static int top_possible(sk_slice v, uint64_t cl)
 	return HAS("passwd", 4, LT4('p', 'a', 's', 'w') | DC_LETTER('d')) ||
 	       HAS("shadow", 5, LT4('s', 'h', 'a', 'd') | DC_LETTER('o')) ||
 	       HAS("environ", 2, LT4('e', 'n', 'v', 'i') | LT3('r', 'o', 'n')) ||
-	       HAS("cmdline", 1, LT4('c', 'm', 'd', 'l') | LT3('i', 'n', 'e')) || HAS("ini", 1, LT3('i', 'n', 'i')) ||
-	       ((cl & DC_DASH) && HAS("web-inf", 6, LT4('w', 'e', 'b', 'i') | LT3('n', 'f', 'f')));
+	       HAS("cmdline", 1, LT4('c', 'm', 'd', 'l') | LT3('i', 'n', 'e')) || HAS("ini", 1, DC_LETTERS2('i', 'n')) ||
+	       ((cl & DC_DASH) && HAS("web-inf", 6, LT4('w', 'e', 'b', 'i') | DC_LETTERS2('n', 'f')));
 }
 #undef HAS
 #undef LT3
