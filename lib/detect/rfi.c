@@ -131,8 +131,11 @@ static int remote_start(sk_slice v, size_t at, size_t *h, int *unc)
 }
 
 /* Look at the remote reference starting at v[at], whose scheme part is h
- * bytes (remote_start). Returns 1 and fills hit when it is an include. */
-static int remote_at(sk_slice v, size_t at, size_t h, int unc, int inc_name, det_hit *hit)
+ * bytes (remote_start). `name` is the parameter name that says whether
+ * the reference is include-like (include_like); it is looked at only when
+ * the answer depends on it. Returns 1 and fills hit when it is an
+ * include. */
+static int remote_at(sk_slice v, size_t at, size_t h, int unc, sk_slice name, det_hit *hit)
 {
 	const char *p = v.p + at;
 	size_t n = v.len - at;
@@ -171,12 +174,38 @@ static int remote_at(sk_slice v, size_t at, size_t h, int unc, int inc_name, det
 		return fill(hit, "rfi.ftp: script fetched over FTP", at, pend);
 	if (has_file && suffix == 2)
 		return fill(hit, "rfi.nul: remote URL cut with a NUL", at, pend + (p[pend] == '\0' ? 1 : 3));
-	if (has_file && suffix && (ext || inc_name || pend - path > 1))
+	/* has_file is pend - path > 1: an include-like name adds nothing */
+	if (has_file && suffix)
 		return fill(hit, "rfi.suffix: remote script URL ending in ? or #", at, pend < n ? pend + 1 : pend);
-	if (inc_name && has_file && (ext == 2 || remote_share || suffix))
+	if (has_file && (ext == 2 || remote_share || suffix) && include_like(name))
 		return fill(hit, "rfi.include: remote script URL in an include parameter", at, pend);
 	if (remote_share && ext == 2)
 		return fill(hit, "rfi.unc: script on a remote share", at, pend);
+	return 0;
+}
+
+/* Is byte a followed by byte b somewhere in v? (memchr hops to each a.) */
+static int has_pair(sk_slice v, char a, char b)
+{
+	const char *p = v.p, *last = v.p + v.len - 1;
+	while (p < last && (p = memchr(p, a, (size_t)(last - p))) != NULL) {
+		if (p[1] == b)
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+/* May code_wrapper find something? Each of its wrappers has a ':' right
+ * after "php", "data" or "expect", so after "php", "ata" or "ect". */
+static int wrapper_colon(sk_slice v)
+{
+	const char *p = v.p + 3, *end = v.p + v.len;
+	while (p < end && (p = memchr(p, ':', (size_t)(end - p))) != NULL) {
+		if (starts_ci(p - 3, 3, "php") || starts_ci(p - 3, 3, "ata") || starts_ci(p - 3, 3, "ect"))
+			return 1;
+		p++;
+	}
 	return 0;
 }
 
@@ -202,14 +231,24 @@ int rfi_detect(const det_input *in, det_hit *hit)
 	unsigned cl = in->classes;
 	if (!(cl & (DC_COLON | DC_SLASH | DC_BACKSLASH)) || v.len < 5)
 		return 0;
-	if ((cl & DC_COLON) && code_wrapper(v, hit))
+	if ((cl & DC_COLON) && wrapper_colon(v) && code_wrapper(v, hit))
 		return 1;
+	/* Every remote form remote_start knows holds "//", two backslashes
+	 * (UNC) or ":%" (http:%2f%2f): a value without any of them has no
+	 * remote reference. */
+	if (!has_pair(v, '/', '/') && !((cl & DC_BACKSLASH) && has_pair(v, '\\', '\\')) &&
+	    !((cl & DC_PERCENT) && has_pair(v, ':', '%')))
+		return 0;
 	size_t anchors[MAX_ANCHORS];
 	int na = 0;
 	anchors[na++] = 0;
-	for (size_t i = 0; i + 1 < v.len && na < MAX_ANCHORS; i++)
-		if (v.p[i] == '=')
-			anchors[na++] = i + 1;
+	if (cl & DC_EQUALS) {
+		const char *q = v.p, *last = v.p + v.len - 1;
+		while (na < MAX_ANCHORS && q < last && (q = memchr(q, '=', (size_t)(last - q))) != NULL) {
+			anchors[na++] = (size_t)(q - v.p) + 1;
+			q++;
+		}
+	}
 	for (int a = 0; a < na; a++) {
 		size_t at = anchors[a];
 		while (at < v.len && (v.p[at] == ' ' || v.p[at] == '"' || v.p[at] == '\''))
@@ -223,14 +262,14 @@ int rfi_detect(const det_input *in, det_hit *hit)
 		if (!remote_start(v, at, &h, &unc))
 			continue;
 		/* after '=' the name before it says include-like: ?page=http://.. */
-		int name_inc = a == 0 ? include_like(in->name) : 0;
+		sk_slice name = in->name;
 		if (a > 0) {
 			size_t e = anchors[a] - 1, s = e;
 			while (s > 0 && (is_alnum((unsigned char)v.p[s - 1]) || v.p[s - 1] == '_'))
 				s--;
-			name_inc = include_like(sk_slice_make(v.p + s, e - s));
+			name = sk_slice_make(v.p + s, e - s);
 		}
-		if (remote_at(v, at, h, unc, name_inc, hit))
+		if (remote_at(v, at, h, unc, name, hit))
 			return 1;
 	}
 	return 0;

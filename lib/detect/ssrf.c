@@ -54,12 +54,18 @@ static int eq_word(const unsigned char *p, size_t n, const char *w)
 	return i == n && w[i] == '\0';
 }
 
-static int ends_with(const char *h, size_t n, const char *suf)
+/* A suffix and its length (the tables below end with a NULL one). */
+struct sfx {
+	const char *s;
+	size_t n;
+};
+#define SFX(x) { x, sizeof(x) - 1 }
+
+static int ends_with(const char *h, size_t n, struct sfx suf)
 {
-	size_t k = 0;
-	while (suf[k])
-		k++;
-	return n >= k && memcmp(h + n - k, suf, k) == 0;
+	size_t k = suf.n;
+	/* the last bytes differ for almost every host: compare them first */
+	return n >= k && h[n - 1] == suf.s[k - 1] && memcmp(h + n - k, suf.s, k) == 0;
 }
 
 /* ---- IPv4 in every notation inet_aton(3) and browsers accept ---- */
@@ -266,14 +272,15 @@ static const char *const internal_names[] = {
 	"metadata.platformequinix.com", "metadata.tencentyun.com", NULL,
 };
 
-static const char *const internal_suffixes[] = {
-	".localhost", ".internal", ".localdomain", ".cluster.local", ".svc",
-	".localtest.me", ".lvh.me", ".vcap.me", NULL,
+static const struct sfx internal_suffixes[] = {
+	SFX(".localhost"), SFX(".internal"), SFX(".localdomain"), SFX(".cluster.local"), SFX(".svc"),
+	SFX(".localtest.me"), SFX(".lvh.me"), SFX(".vcap.me"), { NULL, 0 },
 };
 
 /* Wildcard DNS services that resolve a name to the address written in it. */
-static const char *const wildcard_suffixes[] = {
-	".nip.io", ".sslip.io", ".xip.io", ".nip.direct", ".traefik.me", ".localh.st", NULL,
+static const struct sfx wildcard_suffixes[] = {
+	SFX(".nip.io"), SFX(".sslip.io"), SFX(".xip.io"), SFX(".nip.direct"), SFX(".traefik.me"), SFX(".localh.st"),
+	{ NULL, 0 },
 };
 
 /* The address embedded before a wildcard-DNS suffix: a.b.c.d, a-b-c-d or
@@ -388,18 +395,20 @@ static const char *judge_host(const unsigned char *p, size_t n)
 		if (r)
 			return r;
 	}
+	/* h is lower case and not empty: a first byte that differs decides */
 	for (int k = 0; internal_names[k]; k++)
-		if (eq_word((const unsigned char *)h, hn, internal_names[k]))
+		if ((unsigned char)internal_names[k][0] == (unsigned char)h[0] &&
+		    eq_word((const unsigned char *)h, hn, internal_names[k]))
 			return "ssrf.name: host name of the local machine or a metadata service";
-	for (int k = 0; internal_suffixes[k]; k++)
+	for (int k = 0; internal_suffixes[k].s; k++)
 		if (ends_with(h, hn, internal_suffixes[k]))
 			return "ssrf.name: internal-only domain";
-	for (int k = 0; wildcard_suffixes[k]; k++) {
-		size_t sl = strlen(wildcard_suffixes[k]); /* checksrc: our own constant */
+	for (int k = 0; wildcard_suffixes[k].s; k++) {
+		size_t sl = wildcard_suffixes[k].n;
 		if (ends_with(h, hn, wildcard_suffixes[k]) && wildcard_addr(h, hn - sl, &ip) && v4_internal(ip))
 			return "ssrf.wildcard_dns: name resolving to an internal address";
 	}
-	if (ends_with(h, hn, ".r3dir.me") || eq_word((const unsigned char *)h, hn, "r3dir.me"))
+	if (ends_with(h, hn, (struct sfx)SFX(".r3dir.me")) || eq_word((const unsigned char *)h, hn, "r3dir.me"))
 		return "ssrf.redirector: open redirect service built for SSRF";
 	if (circled)
 		return "ssrf.obfuscated: host written with enclosed alphanumerics";
@@ -420,8 +429,10 @@ static const char *const web_schemes[] = {
 
 static int in_list(const unsigned char *p, size_t n, const char *const *list)
 {
+	/* n > 0 (a scheme has a letter): a first byte that differs decides */
+	unsigned char c0 = lc(p[0]);
 	for (int k = 0; list[k]; k++)
-		if (eq_word(p, n, list[k]))
+		if ((unsigned char)list[k][0] == c0 && eq_word(p, n, list[k]))
 			return 1;
 	return 0;
 }
@@ -431,6 +442,9 @@ static int in_list(const unsigned char *p, size_t n, const char *const *list)
 static const char *metadata_path(const unsigned char *p, size_t n)
 {
 	sk_slice s = { (const char *)p, n };
+	/* each of the four names holds "data" */
+	if (sk_slice_find_ci(s, SK_LIT("data")) < 0)
+		return NULL;
 	if (sk_slice_find_ci(s, SK_LIT("/computeMetadata/")) >= 0 ||
 	    sk_slice_find_ci(s, SK_LIT("InstanceMetadata")) >= 0 ||
 	    sk_slice_find_ci(s, SK_LIT("/latest/meta-data")) >= 0 ||
@@ -514,8 +528,10 @@ int ssrf_detect(const det_input *in, det_hit *hit)
 	size_t n = in->value.len;
 	int path_checked = 0;
 	for (size_t c = 1; c < n; c++) {
-		if (v[c] != ':')
-			continue;
+		const unsigned char *q = memchr(v + c, ':', n - c);
+		if (!q)
+			break;
+		c = (size_t)(q - v);
 		size_t s = c;
 		while (s > 0 && c - s < SSRF_SCHEME_MAX &&
 		       (is_alnum(v[s - 1]) || v[s - 1] == '+' || v[s - 1] == '-' || v[s - 1] == '.'))

@@ -192,6 +192,55 @@ static inline int word_unit(const unsigned char *p, size_t n, size_t i)
 	return !(byte_kind[p[i]] & BK_SPECIAL) && plain_unit(p, n, i);
 }
 
+/* Is byte a followed by byte b somewhere in v? (memchr hops to each a.) */
+static int has_pair(sk_slice v, char a, char b)
+{
+	const char *p = v.p, *last = v.p + v.len - 1;
+	while (p < last && (p = memchr(p, a, (size_t)(last - p))) != NULL) {
+		if (p[1] == b)
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+/* Can the main scan of traversal_detect count a climb? Every climb (and
+ * the ';' and lost-percent "2f" branches, which need the same) needs
+ * `dots` at 2, and dots only grows by a U_DOT unit: a U_DOT unit
+ * followed, after nothing but U_IGNORE units, by another U_DOT unit. What
+ * unit_at says at a position depends on the bytes from there on only, so
+ * trying every position where a dot can start ('.', '%', "0x" and the
+ * lead bytes 0xC0, 0xC1, 0xE0..0xFC of unit_at's overlong and fullwidth
+ * forms) finds every pair the scan can meet, whatever units it stepped
+ * over before. */
+static int may_climb(sk_slice v, uint64_t cl)
+{
+	const unsigned char *p = (const unsigned char *)v.p;
+	if (!(cl & (DC_HIGH | DC_PERCENT | DC_CTL))) {
+		/* No lead byte, no '%', no NUL: the dots are '.' and "0x2e"
+		 * and there is no U_IGNORE unit, so two dots that meet are ".."
+		 * or hold "0x2e" (whose x and e then are among the letters) */
+		return has_pair(v, '.', '.') ||
+		       (det_has_letters(cl, DC_LETTERS2('x', 'e')) && sk_slice_find_ci(v, SK_LIT("0x2e")) >= 0);
+	}
+	for (size_t i = 0; i + 1 < v.len; i++) {
+		unsigned char c = p[i];
+		int lead = c >= 0xc0 && c <= 0xfc && (c <= 0xc1 || c >= 0xe0);
+		if (c != '.' && c != '%' && !lead && !(c == '0' && (p[i + 1] | 0x20) == 'x'))
+			continue;
+		size_t len;
+		int enc = 0;
+		if (unit_at(v, i, &len, &enc) != U_DOT)
+			continue;
+		size_t j = i + len;
+		while (j < v.len && unit_at(v, j, &len, &enc) == U_IGNORE)
+			j += len;
+		if (j < v.len && unit_at(v, j, &len, &enc) == U_DOT)
+			return 1;
+	}
+	return 0;
+}
+
 /* A literal of a table and its length, so that no scan counts it again. */
 struct lit {
 	const char *s;
@@ -200,17 +249,30 @@ struct lit {
 #define L(x) { x, sizeof(x) - 1 }
 
 /* Sensitive targets, matched on a lower-cased copy with separators made
- * '/'. A leading '/' anchors at a component start. */
-static const struct lit sensitive[] = {
+ * '/'. A leading '/' anchors at a component start. Those under etc/,
+ * proc/, var/ and usr/local/ have tables of their own, searched only
+ * when the directory is there (any match will do, so order is free). */
+static const struct lit sensitive_etc[] = {
 	L("etc/passwd"), L("etc/shadow"), L("etc/group"), L("etc/hosts"), L("etc/issue"), L("etc/sudoers"),
 	L("etc/crontab"), L("etc/master.passwd"), L("etc/httpd"), L("etc/apache"), L("etc/nginx"), L("etc/php"),
 	L("etc/mysql"), L("etc/my.cnf"), L("etc/ssh"), L("etc/profile"), L("etc/bashrc"), L("etc/fstab"),
 	L("etc/resolv.conf"), L("etc/motd"), L("etc/network"), L("etc/sysconfig"), L("etc/hostname"), L("etc/init"),
-	L("etc/security"), L("etc/ld.so"), L("etc/os-release"), L("proc/self"), L("proc/version"), L("proc/cmdline"),
-	L("proc/mounts"), L("proc/net"), L("proc/sched_debug"), L("proc/1/"), L("var/log"), L("var/www"),
-	L("var/lib/php"), L("var/mail"), L("var/spool"), L("var/adm"), L("var/run"), L("var/apache"),
-	L("var/lib/mysql"), L("usr/local/apache"), L("usr/local/etc"), L("usr/local/nginx"), L("usr/local/php"),
-	L("usr/local/lib/php"), L("usr/local/www"), L("root/"), L(".ssh/"), L("id_rsa"), L("id_dsa"),
+	L("etc/security"), L("etc/ld.so"), L("etc/os-release"),
+};
+static const struct lit sensitive_proc[] = {
+	L("proc/self"), L("proc/version"), L("proc/cmdline"), L("proc/mounts"), L("proc/net"), L("proc/sched_debug"),
+	L("proc/1/"),
+};
+static const struct lit sensitive_var[] = {
+	L("var/log"), L("var/www"), L("var/lib/php"), L("var/mail"), L("var/spool"), L("var/adm"), L("var/run"),
+	L("var/apache"), L("var/lib/mysql"),
+};
+static const struct lit sensitive_usr[] = {
+	L("usr/local/apache"), L("usr/local/etc"), L("usr/local/nginx"), L("usr/local/php"), L("usr/local/lib/php"),
+	L("usr/local/www"),
+};
+static const struct lit sensitive[] = {
+	L("root/"), L(".ssh/"), L("id_rsa"), L("id_dsa"),
 	L("authorized_keys"), L("known_hosts"), L(".bash_history"), L(".htaccess"), L(".htpasswd"), L(".env"),
 	L("wp-config"), L("web-inf/"), L("meta-inf/"), L("win.ini"), L("boot.ini"), L("system.ini"), L("windows/"),
 	L("winnt/"), L("system32"), L("inetpub"), L("repair/sam"), L("repair/system"), L("config/sam"), L("sysprep"),
@@ -318,15 +380,28 @@ static int contains_p(const char *s, size_t n, const struct pairs *ps, struct li
 	return contains(s, n, l);
 }
 
+/* Is one of the nt literals of t in s (of pair set ps)? */
+static int any_of(const char *s, size_t n, const struct pairs *ps, const struct lit *t, size_t nt)
+{
+	for (size_t k = 0; k < nt; k++)
+		if (contains_p(s, n, ps, t[k]))
+			return 1;
+	return 0;
+}
+
+#define ANY_OF(t) any_of(s, n, &ps, t, sizeof(t) / sizeof(t[0]))
+
 static int names_sensitive(const char *s, size_t n)
 {
 	struct pairs ps;
 	pairs_of(s, n, &ps);
-	for (size_t k = 0; k < sizeof(sensitive) / sizeof(sensitive[0]); k++)
-		if (contains_p(s, n, &ps, sensitive[k]))
-			return 1;
-	return 0;
+	return ANY_OF(sensitive) || (contains_p(s, n, &ps, (struct lit)L("etc/")) && ANY_OF(sensitive_etc)) ||
+	       (contains_p(s, n, &ps, (struct lit)L("proc/")) && ANY_OF(sensitive_proc)) ||
+	       (contains_p(s, n, &ps, (struct lit)L("var/")) && ANY_OF(sensitive_var)) ||
+	       (contains_p(s, n, &ps, (struct lit)L("usr/local/")) && ANY_OF(sensitive_usr));
 }
+
+#undef ANY_OF
 
 /* Config, log and key file endings of the last component. */
 static int sensitive_ext(const char *s, size_t n)
@@ -339,12 +414,18 @@ static int sensitive_ext(const char *s, size_t n)
 	size_t e = n;
 	while (e > 0 && s[e - 1] == '\0')
 		e--;
-	for (size_t k = 0; k < sizeof(ext) / sizeof(ext[0]); k++) {
-		size_t m = ext[k].n;
-		for (size_t i = 0; i + m <= e; i++)
-			if (memcmp(s + i, ext[k].s, m) == 0 && (i + m == e || s[i + m] == '.' || is_digit((unsigned char)s[i + m]) ||
-							      s[i + m] == '\0' || s[i + m] == ';'))
+	/* Every ending starts with '.' or '_': only those bytes can start a
+	 * match, and any match will do. */
+	for (size_t i = 0; i < e; i++) {
+		if (s[i] != '.' && s[i] != '_')
+			continue;
+		for (size_t k = 0; k < sizeof(ext) / sizeof(ext[0]); k++) {
+			size_t m = ext[k].n;
+			if (ext[k].s[0] == s[i] && i + m <= e && ext[k].s[1] == s[i + 1] && memcmp(s + i, ext[k].s, m) == 0 &&
+			    (i + m == e || s[i + m] == '.' || is_digit((unsigned char)s[i + m]) || s[i + m] == '\0' ||
+			     s[i + m] == ';'))
 				return 1;
+		}
 	}
 	return 0;
 }
@@ -438,17 +519,77 @@ static int fill(det_hit *hit, const char *rule, int score, size_t off, size_t le
 	return 1;
 }
 
-/* An absolute path into system territory starting at v[at]. */
-static int abs_sensitive(sk_slice v, size_t at, int pathloc)
+/* Is the lower-case word w (n bytes, of letters `letters`, DC_LETTER
+ * bits) in the value, ignoring case? A value without one of its letters
+ * (det_classes) has none; else memchr hops to each byte that may be its
+ * k-th, k chosen so that this byte is rare in text, and the word is
+ * compared around it. */
+static int has_word(sk_slice v, uint64_t cl, const char *w, size_t n, size_t k, uint64_t letters)
+{
+	if (!det_has_letters(cl, letters) || n > v.len)
+		return 0;
+	unsigned char lo = (unsigned char)w[k];
+	unsigned char up = (lo >= 'a' && lo <= 'z') ? (unsigned char)(lo - 0x20) : lo;
+	/* the k-th byte of a word that fits lies in [k, v.len - n + k] */
+	const char *first = v.p + k, *end = v.p + (v.len - n + k) + 1;
+	for (int pass = 0; pass < (up != lo ? 2 : 1); pass++) {
+		const char *q = first;
+		while (q < end && (q = memchr(q, pass ? up : lo, (size_t)(end - q))) != NULL) {
+			if (starts_ci(q - k, n, w))
+				return 1;
+			q++;
+		}
+	}
+	return 0;
+}
+
+#define HAS(lit, k, letters) has_word(v, cl, lit, sizeof(lit) - 1, k, letters)
+#define LT3(a, b, c) DC_LETTERS3(a, b, c)
+#define LT4(a, b, c, d) DC_LETTERS4(a, b, c, d)
+
+/* May a relative path in v name one of strong_names? Each of them holds
+ * one of these words, made of bytes that norm_copy copies one for one
+ * (letters, '_' and '-'; only the dot and the separator of a name can be
+ * spelled otherwise), so the word is in the value, ignoring case.
+ * *known caches the answer for the value (-1: not yet computed). */
+static int strong_possible(sk_slice v, uint64_t cl, int *known)
+{
+	if (*known < 0)
+		*known = HAS("shadow", 5, LT4('s', 'h', 'a', 'd') | DC_LETTER('o')) ||
+			 HAS("passwd", 4, LT4('p', 'a', 's', 'w') | DC_LETTER('d')) ||
+			 HAS("htaccess", 0, LT4('h', 't', 'a', 'c') | DC_LETTERS2('e', 's')) ||
+			 HAS("id_rsa", 2, LT4('i', 'd', 'r', 's') | DC_LETTER('a')) ||
+			 ((cl & DC_DASH) && HAS("web-inf", 6, LT4('w', 'e', 'b', 'i') | DC_LETTERS2('n', 'f'))) ||
+			 HAS("bash_history", 11, LT4('b', 'a', 's', 'h') | LT4('i', 't', 'o', 'r')) ||
+			 HAS("authorized_keys", 7, LT4('a', 'u', 't', 'h') | LT4('k', 'e', 'y', 's')) ||
+			 HAS("log", 2, LT3('l', 'o', 'g')) || /* access_log, error.log */
+			 HAS("ini", 1, DC_LETTERS2('i', 'n'));  /* win.ini, boot.ini */
+	return *known;
+}
+
+/* An absolute path into system territory starting at v[at]. `cl` is the
+ * value's det_classes, *strong the cache of strong_possible. */
+static int abs_sensitive(sk_slice v, size_t at, int pathloc, uint64_t cl, int *strong)
 {
 	char buf[PATH_WINDOW];
 	unsigned char c0 = (unsigned char)v.p[at];
+	/* A letter not followed by ':', a digit that does not start "0x" or
+	 * a '.' is copied as itself (units of one byte), so the copy starts
+	 * neither with '/' nor with a drive: only the relative-path check at
+	 * the end can say yes, and only for a value that may hold a strong
+	 * name. */
+	int relative = c0 == '.' || (is_alpha(c0) && !(at + 1 < v.len && v.p[at + 1] == ':')) ||
+		       (is_digit(c0) && !(c0 == '0' && at + 1 < v.len && (v.p[at + 1] | 0x20) == 'x'));
+	if (relative && *strong == 0) /* known already: spare the refusal below */
+		return 0;
 	/* cheap refusal: an absolute path, a drive letter or a short
 	 * relative path without blanks */
 	if (!(c0 == '/' || c0 == '\\' || c0 == '.' || c0 >= 0x80 || c0 == '%' ||
 	      (is_alpha(c0) && at + 1 < v.len && v.p[at + 1] == ':') ||
 	      ((is_alpha(c0) || is_digit(c0)) && v.len - at < PATH_WINDOW && !memchr(v.p + at, ' ', v.len - at) &&
 	       memchr(v.p + at, '/', v.len - at))))
+		return 0;
+	if (relative && !strong_possible(v, cl, strong))
 		return 0;
 	size_t n = norm_copy(v, at, buf, sizeof(buf));
 	if (n < 4)
@@ -461,7 +602,7 @@ static int abs_sensitive(sk_slice v, size_t at, int pathloc)
 		size_t rn = n - s;
 		for (size_t k = 0; k < sizeof(sysdirs) / sizeof(sysdirs[0]); k++) {
 			size_t m = sysdirs[k].n;
-			if (rn > m && memcmp(rest, sysdirs[k].s, m) == 0) {
+			if (rn > m && rest[0] == sysdirs[k].s[0] && memcmp(rest, sysdirs[k].s, m) == 0) {
 				/* /etc/x, /proc/x, /root/x: a file read on its own;
 				 * /var, /usr, /home need a known place or a config or
 				 * log file name */
@@ -471,8 +612,9 @@ static int abs_sensitive(sk_slice v, size_t at, int pathloc)
 			}
 		}
 		/* \xampp\..., \Program Files\..., \\host\c$\windows\win.ini */
-		return names_sensitive(rest, rn) && (sensitive_ext(rest, rn) || contains(rest, rn, (struct lit)L("win.ini")) ||
-						     contains(rest, rn, (struct lit)L("boot.ini")) || contains(rest, rn, (struct lit)L("/")));
+		return (memchr(rest, '/', rn) || contains(rest, rn, (struct lit)L("win.ini")) ||
+			contains(rest, rn, (struct lit)L("boot.ini")) || sensitive_ext(rest, rn)) &&
+		       names_sensitive(rest, rn);
 	}
 	if (n >= 3 && is_alpha((unsigned char)buf[0]) && buf[1] == ':' && (buf[2] == '/' || is_alpha((unsigned char)buf[2])))
 		return names_sensitive(buf + 2, n - 2) || sensitive_ext(buf + 2, n - 2);
@@ -492,26 +634,90 @@ static int wrapper(sk_slice v, det_hit *hit)
 	static const char *const wr[] = { "php://filter", "php://input", "php://fd", "zip://", "phar://", "expect://",
 					  "glob://", "compress.zlib://", "compress.bzip2://", "rar://", "ogg://",
 					  "data://text/plain", "php://stdin" };
-	/* every wrapper above has "://" */
-	if (!memmem(v.p, v.len, "://", 3))
-		return 0;
-	for (size_t i = 0; i + 6 <= v.len; i++) {
-		unsigned char c = lc((unsigned char)v.p[i]);
-		if (c != 'p' && c != 'z' && c != 'e' && c != 'g' && c != 'c' && c != 'r' && c != 'o' && c != 'd')
+	/* Every wrapper above has "://" 3 to 14 bytes after its start (no
+	 * letters, so matched exactly): a wrapper starts in the 12 bytes
+	 * before some "://". The windows are tried in order and no position
+	 * twice, so the first wrapper found is the one a scan of every
+	 * position would find. */
+	size_t i = 0;
+	const char *p = v.p, *last = v.p + (v.len >= 2 ? v.len - 2 : 0);
+	while (p < last && (p = memchr(p, ':', (size_t)(last - p))) != NULL) {
+		size_t c = (size_t)(p - v.p);
+		p++;
+		if (v.p[c + 1] != '/' || v.p[c + 2] != '/')
 			continue;
-		if (i > 0 && is_alpha((unsigned char)v.p[i - 1]))
-			continue;
-		for (size_t k = 0; k < sizeof(wr) / sizeof(wr[0]); k++) {
-			if ((unsigned char)wr[k][0] != c)
+		if (i + 14 < c)
+			i = c - 14;
+		for (; i + 3 <= c && i + 6 <= v.len; i++) {
+			unsigned char ch = lc((unsigned char)v.p[i]);
+			if (ch != 'p' && ch != 'z' && ch != 'e' && ch != 'g' && ch != 'c' && ch != 'r' && ch != 'o' &&
+			    ch != 'd')
 				continue;
-			size_t m = starts_ci(v.p + i, v.len - i, wr[k]);
-			if (m)
-				return fill(hit, "traversal.wrapper: PHP stream wrapper that reads files or runs code",
-					    DET_SCORE_CRITICAL, i, m);
+			if (i > 0 && is_alpha((unsigned char)v.p[i - 1]))
+				continue;
+			for (size_t k = 0; k < sizeof(wr) / sizeof(wr[0]); k++) {
+				if ((unsigned char)wr[k][0] != ch)
+					continue;
+				size_t m = starts_ci(v.p + i, v.len - i, wr[k]);
+				if (m)
+					return fill(hit, "traversal.wrapper: PHP stream wrapper that reads files or runs code",
+						    DET_SCORE_CRITICAL, i, m);
+			}
 		}
 	}
 	return 0;
 }
+
+/* Does a word end in "win" (a word of word_pairs is a whole run of
+ * letters and digits)? */
+static int win_word_end(sk_slice v)
+{
+	size_t from = 0;
+	long k;
+	while ((k = sk_slice_find_ci(sk_slice_make(v.p + from, v.len - from), SK_LIT("win"))) >= 0) {
+		size_t e = from + (size_t)k + 3;
+		if (e == v.len || !(is_alpha((unsigned char)v.p[e]) || is_digit((unsigned char)v.p[e])))
+			return 1;
+		from = from + (size_t)k + 1;
+	}
+	return 0;
+}
+
+/* Can word_pairs fire? Both words of one of its pairs must be in the
+ * value (the first ends a word, the second ends the next word). */
+static int pairs_possible(sk_slice v, uint64_t cl)
+{
+	if (HAS("etc", 2, LT3('e', 't', 'c')) &&
+	    (HAS("passwd", 4, LT4('p', 'a', 's', 'w') | DC_LETTER('d')) || HAS("shadow", 5, LT4('s', 'h', 'a', 'd') | DC_LETTER('o')) ||
+	     HAS("hosts", 0, LT4('h', 'o', 's', 't')) || HAS("issue", 3, LT4('i', 's', 'u', 'e'))))
+		return 1;
+	if (HAS("win", 0, LT3('w', 'i', 'n'))) {
+		/* windows and winnt hold "win" */
+		if (HAS("system32", 1, LT4('s', 'y', 't', 'e') | DC_LETTER('m')))
+			return 1;
+		if (HAS("windows", 0, LT4('w', 'i', 'n', 'd') | LT3('o', 'w', 's')) && win_word_end(v))
+			return 1;
+	}
+	if (HAS("self", 3, LT4('s', 'e', 'l', 'f')) &&
+	    (HAS("proc", 0, LT4('p', 'r', 'o', 'c')) || HAS("environ", 2, LT4('e', 'n', 'v', 'i') | LT3('r', 'o', 'n'))))
+		return 1;
+	return 0;
+}
+
+/* Can the top-name scan fire? Each of its names ends in a word of
+ * letters that must then be in the value: passwd, shadow, environ,
+ * cmdline, ini (win.ini, boot.ini), and web-inf ('-' is copied as is). */
+static int top_possible(sk_slice v, uint64_t cl)
+{
+	return HAS("passwd", 4, LT4('p', 'a', 's', 'w') | DC_LETTER('d')) ||
+	       HAS("shadow", 5, LT4('s', 'h', 'a', 'd') | DC_LETTER('o')) ||
+	       HAS("environ", 2, LT4('e', 'n', 'v', 'i') | LT3('r', 'o', 'n')) ||
+	       HAS("cmdline", 1, LT4('c', 'm', 'd', 'l') | LT3('i', 'n', 'e')) || HAS("ini", 1, DC_LETTERS2('i', 'n')) ||
+	       ((cl & DC_DASH) && HAS("web-inf", 6, LT4('w', 'e', 'b', 'i') | DC_LETTERS2('n', 'f')));
+}
+#undef HAS
+#undef LT3
+#undef LT4
 
 int traversal_detect(const det_input *in, det_hit *hit)
 {
@@ -536,6 +742,29 @@ int traversal_detect(const det_input *in, det_hit *hit)
 	size_t dots_start = 0;
 	int ignore_seen = 0;
 	anchors[nanch++] = 0;
+	if (!(cl & DC_HIGH) && !may_climb(v, in->classes)) {
+		/* No climb can be counted, so the scan below would only collect
+		 * anchors: the byte after each '=' or ':' it meets (but the last).
+		 * Without bytes >= 0x80 it meets every one: its units of more than
+		 * one byte are then the encoded spellings (none holds '=' or ':')
+		 * and the "2f" of a lost percent sign (only after two dots). */
+		if (cl & DC_ALPHA) {
+			/* the next '=' and the next ':', the nearer first */
+			size_t m = v.len - 1;
+			const char *eq = (cl & DC_EQUALS) ? memchr(v.p, '=', m) : NULL;
+			const char *co = (cl & DC_COLON) ? memchr(v.p, ':', m) : NULL;
+			while ((eq || co) && nanch < MAX_ANCHORS) {
+				const char *q = (!co || (eq && eq < co)) ? eq : co;
+				size_t at = (size_t)(q - v.p) + 1;
+				anchors[nanch++] = at;
+				if (q == eq)
+					eq = at < m ? memchr(q + 1, '=', m - at) : NULL;
+				else
+					co = at < m ? memchr(q + 1, ':', m - at) : NULL;
+			}
+		}
+		goto anchored;
+	}
 	for (size_t i = 0; i < v.len;) {
 		if (dots < 2 && word_unit((const unsigned char *)v.p, v.len, i)) {
 			/* An ordinary byte that is not a boundary, an anchor or
@@ -639,6 +868,7 @@ int traversal_detect(const det_input *in, det_hit *hit)
 			return fill(hit, "traversal.weak: a relative dot-dot path", DET_SCORE_WARNING, first_climb, span);
 	}
 
+anchored:
 	/* Every check below matches a name made of ASCII letters (the
 	 * sensitive, strong and top names, sysdirs, extensions, word pairs,
 	 * a drive letter), and the letters of norm_copy's output are those of
@@ -646,45 +876,27 @@ int traversal_detect(const det_input *in, det_hit *hit)
 	if (!(cl & DC_ALPHA))
 		return 0;
 	/* absolute sensitive paths where a value begins */
+	int strong = -1;
 	for (int a = 0; a < nanch; a++) {
 		size_t at = anchors[a];
 		while (at < v.len && (v.p[at] == ' ' || v.p[at] == '"' || v.p[at] == '\'' || v.p[at] == '\0'))
 			at++;
 		if (at + 7 < v.len && starts_ci(v.p + at, v.len - at, "file://"))
 			at += 7;
-		if (at < v.len && abs_sensitive(v, at, pathloc && at == 0))
+		if (at < v.len && abs_sensitive(v, at, pathloc && at == 0, in->classes, &strong))
 			return fill(hit, "traversal.abs: absolute path to a system file", DET_SCORE_CRITICAL, at,
 				    v.len - at > 64 ? 64 : v.len - at);
 	}
-	/* The two scans below look for names that contain one of these
-	 * stems: the first word of every pair in word_pairs, and every name
-	 * of `top`. They compare letters that norm_copy or the word reader
-	 * copied one for one, so the stem is in the value itself (ignoring
-	 * case); without any, neither scan can find anything. */
+	/* word_pairs and the top-name scan below compare letters that the word
+	 * reader or norm_copy copied one for one (a letter is always a unit of
+	 * one byte), so each word they match is in the value itself, ignoring
+	 * case: a scan none of whose names can be there is not run. */
 	if (!(cl & (DC_PERCENT | DC_HIGH | DC_DOT | DC_QUESTION | DC_SLASH | DC_BACKSLASH)))
 		return 0;
-	static const struct lit stems[] = { L("etc"), L("proc"), L("self"), L("win"), L("boot"), L("web") };
-	/* Their letters (DC_LETTER), in the same order. */
-#define LT(a, b, c) (DC_LETTER(a) | DC_LETTER(b) | DC_LETTER(c))
-	static const uint64_t stem_letters[] = { LT('e', 't', 'c'), LT('p', 'r', 'o') | DC_LETTER('c'),
-						 LT('s', 'e', 'l') | DC_LETTER('f'), LT('w', 'i', 'n'),
-						 LT('b', 'o', 't'), LT('w', 'e', 'b') };
-#undef LT
-	int stem = 0;
-	/* A stem found (ignoring case) has each of its letters among the
-	 * value's (DC_LETTER): a stem one of whose letters is missing is not
-	 * searched for. */
-	for (size_t k = 0; k < sizeof(stems) / sizeof(stems[0]) && !stem; k++) {
-		uint64_t need = stem_letters[k];
-		if ((in->classes & need) == need)
-			stem = sk_slice_find_ci(v, sk_slice_make(stems[k].s, stems[k].n)) >= 0;
-	}
-	if (!stem)
-		return 0;
-	if (word_pairs(v, hit))
+	if (pairs_possible(v, in->classes) && word_pairs(v, hit))
 		return 1;
 	/* the most sensitive names anywhere behind a separator */
-	if (cl & (DC_SLASH | DC_BACKSLASH | DC_HIGH | DC_PERCENT)) {
+	if ((cl & (DC_SLASH | DC_BACKSLASH | DC_HIGH | DC_PERCENT)) && top_possible(v, in->classes)) {
 		static const struct lit top[] = {
 			L("etc/passwd"), L("etc/shadow"), L("proc/self/environ"), L("proc/self/cmdline"),
 			L("win.ini"), L("boot.ini"), L("web-inf/web.xml"),
