@@ -47,6 +47,9 @@ bool sk_slice_eq_ci(sk_slice a, sk_slice b);
 bool sk_slice_prefix_ci(sk_slice s, sk_slice prefix);
 /* Find `needle` in `s` ASCII case-insensitively; returns its offset or -1. */
 long sk_slice_find_ci(sk_slice s, sk_slice needle);
+/* Does byte `a` stand right before byte `b` anywhere in s? (memchr hops
+ * between the a's: cheap where a is rare.) */
+bool sk_slice_has_pair(sk_slice s, char a, char b);
 /* Strip leading and trailing spaces and tabs (optional whitespace, RFC 9110 5.6.3). */
 sk_slice sk_slice_trim_ows(sk_slice s);
 /* Parse a non-negative decimal with no sign, no spaces and no leading '+'.

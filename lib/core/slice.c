@@ -79,3 +79,16 @@ bool sk_slice_to_u64(sk_slice s, unsigned long long max, unsigned long long *out
 	*out = v;
 	return true;
 }
+
+bool sk_slice_has_pair(sk_slice s, char a, char b)
+{
+	if (s.len < 2)
+		return false;
+	const char *p = s.p, *last = s.p + s.len - 1;
+	while (p < last && (p = memchr(p, a, (size_t)(last - p))) != NULL) {
+		if (p[1] == b)
+			return true;
+		p++;
+	}
+	return false;
+}

@@ -184,18 +184,6 @@ static int remote_at(sk_slice v, size_t at, size_t h, int unc, sk_slice name, de
 	return 0;
 }
 
-/* Is byte a followed by byte b somewhere in v? (memchr hops to each a.) */
-static int has_pair(sk_slice v, char a, char b)
-{
-	const char *p = v.p, *last = v.p + v.len - 1;
-	while (p < last && (p = memchr(p, a, (size_t)(last - p))) != NULL) {
-		if (p[1] == b)
-			return 1;
-		p++;
-	}
-	return 0;
-}
-
 /* May code_wrapper find something? Each of its wrappers has a ':' right
  * after "php", "data" or "expect", so after "php", "ata" or "ect". */
 static int wrapper_colon(sk_slice v)
@@ -236,8 +224,8 @@ int rfi_detect(const det_input *in, det_hit *hit)
 	/* Every remote form remote_start knows holds "//", two backslashes
 	 * (UNC) or ":%" (http:%2f%2f): a value without any of them has no
 	 * remote reference. */
-	if (!has_pair(v, '/', '/') && !((cl & DC_BACKSLASH) && has_pair(v, '\\', '\\')) &&
-	    !((cl & DC_PERCENT) && has_pair(v, ':', '%')))
+	if (!sk_slice_has_pair(v, '/', '/') && !((cl & DC_BACKSLASH) && sk_slice_has_pair(v, '\\', '\\')) &&
+	    !((cl & DC_PERCENT) && sk_slice_has_pair(v, ':', '%')))
 		return 0;
 	size_t anchors[MAX_ANCHORS];
 	int na = 0;

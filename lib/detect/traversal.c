@@ -192,18 +192,6 @@ static inline int word_unit(const unsigned char *p, size_t n, size_t i)
 	return !(byte_kind[p[i]] & BK_SPECIAL) && plain_unit(p, n, i);
 }
 
-/* Is byte a followed by byte b somewhere in v? (memchr hops to each a.) */
-static int has_pair(sk_slice v, char a, char b)
-{
-	const char *p = v.p, *last = v.p + v.len - 1;
-	while (p < last && (p = memchr(p, a, (size_t)(last - p))) != NULL) {
-		if (p[1] == b)
-			return 1;
-		p++;
-	}
-	return 0;
-}
-
 /* Can the main scan of traversal_detect count a climb? Every climb (and
  * the ';' and lost-percent "2f" branches, which need the same) needs
  * `dots` at 2, and dots only grows by a U_DOT unit: a U_DOT unit
@@ -220,7 +208,7 @@ static int may_climb(sk_slice v, uint64_t cl)
 		/* No lead byte, no '%', no NUL: the dots are '.' and "0x2e"
 		 * and there is no U_IGNORE unit, so two dots that meet are ".."
 		 * or hold "0x2e" (whose x and e then are among the letters) */
-		return has_pair(v, '.', '.') ||
+		return sk_slice_has_pair(v, '.', '.') ||
 		       (det_has_letters(cl, DC_LETTERS2('x', 'e')) && sk_slice_find_ci(v, SK_LIT("0x2e")) >= 0);
 	}
 	for (size_t i = 0; i + 1 < v.len; i++) {
