@@ -170,6 +170,25 @@ static const struct cmd_def cmd_table[] = {
 	{ "shutdown", 0 },
 	{ "reboot", 0 },
 };
+#define CMD_ROWS (sizeof(cmd_table) / sizeof(cmd_table[0]))
+
+/* The rows of cmd_table grouped by first letter, each group in table
+ * order: the rows whose name starts with letter c are
+ * cmd_by_letter[cmd_letter_at[c - 'a'] .. cmd_letter_at[c - 'a' + 1]).
+ * An exact lookup walks one group instead of the whole table. A row
+ * added to cmd_table must be added here (the count is checked below). */
+static const unsigned char cmd_by_letter[] = {
+	66,  19,  21,  28,  11,  20,  33,  35,  44,  45,  46,  68,  73,  93,  32,  49,  85,  107, 51,  64,  91,
+	112, 113, 65,  84,  63,  110, 8,   61,  71,  86,  0,   3,   4,   119, 31,  57,  42,  48,  60,  78,  111,
+	23,  59,  74,  76,  109, 5,   9,   12,  13,  14,  43,  96,  101, 118, 70,  108, 26,  27,  36,  37,  38,
+	39,  40,  50,  52,  56,  90,  100, 24,  25,  41,  75,  83,  102, 121, 6,   7,   15,  29,  53,  67,  72,
+	81,  82,  92,  94,  95,  105, 114, 117, 120, 16,  17,  34,  47,  55,  58,  62,  69,  77,  79,  88,  89,
+	97,  103, 104, 2,   54,  80,  99,  116, 106, 1,   10,  22,  87,  115, 18,  98,  30,
+};
+static const unsigned char cmd_letter_at[27] = {
+	0, 1, 4, 14, 18, 23, 25, 27, 31, 35, 35, 37, 42, 47, 56, 58, 70, 70, 77, 93, 108, 113, 114, 119, 121, 121, 122,
+};
+_Static_assert(sizeof(cmd_by_letter) == CMD_ROWS && CMD_ROWS < 256, "cmd_by_letter lists every row of cmd_table");
 
 /* Sub-commands of net and reg that an attacker uses. */
 static const char *const subcmds[] = {
@@ -233,6 +252,15 @@ static int eq_ci(const char *a, size_t n, const char *lit)
 	return i == n && lit[i] == '\0';
 }
 
+/* Do the n bytes at a spell the lower-case literal lit, ignoring case? */
+static int eq_ci_n(const char *a, const char *lit, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (lc((unsigned char)a[i]) != (unsigned char)lit[i])
+			return 0;
+	return 1;
+}
+
 /* Case-insensitive search of a NUL-terminated literal inside [p, p+n). */
 static long find_ci(const char *p, size_t n, const char *lit)
 {
@@ -284,7 +312,12 @@ static int glob_match(const char *pat, size_t pn, const char *s, size_t sn)
 	return pi == pn;
 }
 
-static const char *const bindirs[] = { "/bin/", "/usr/bin/", "/sbin/", "/usr/sbin/", "/usr/local/bin/" };
+#define BD(s) { s, sizeof(s) - 1 }
+static const struct {
+	const char *s;
+	size_t n;
+} bindirs[] = { BD("/bin/"), BD("/usr/bin/"), BD("/sbin/"), BD("/usr/sbin/"), BD("/usr/local/bin/") };
+#undef BD
 
 /* Find the command named by word text t (already unquoted). */
 static const struct cmd_def *cmd_lookup1(const char *t, size_t n, unsigned wflags, int *absbin);
@@ -321,7 +354,7 @@ static const struct cmd_def *cmd_lookup1(const char *t, size_t n, unsigned wflag
 				return NULL;
 		}
 		/* /???/c?t, /e*?/ca? : try each command under each bin dir */
-		for (size_t k = 0; k < sizeof(cmd_table) / sizeof(cmd_table[0]); k++) {
+		for (size_t k = 0; k < CMD_ROWS; k++) {
 			const char *nm = cmd_table[k].name;
 			size_t nl = 0;
 			while (nm[nl])
@@ -330,12 +363,10 @@ static const struct cmd_def *cmd_lookup1(const char *t, size_t n, unsigned wflag
 				continue;
 			char cand[48];
 			for (size_t d = 0; d < sizeof(bindirs) / sizeof(bindirs[0]); d++) {
-				size_t dl = 0;
-				while (bindirs[d][dl])
-					dl++;
+				size_t dl = bindirs[d].n;
 				if (dl + nl > sizeof(cand))
 					continue;
-				memcpy(cand, bindirs[d], dl);
+				memcpy(cand, bindirs[d].s, dl);
 				memcpy(cand + dl, nm, nl);
 				if (t[0] == '/' && glob_match(t, n, cand, dl + nl)) {
 					*absbin = 1;
@@ -347,36 +378,39 @@ static const struct cmd_def *cmd_lookup1(const char *t, size_t n, unsigned wflag
 		}
 		return NULL;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (t[i] == '/' || t[i] == '\\')
-			base = i + 1;
+	/* the basename: after the last / or \\ */
+	base = n;
+	while (base > 0 && t[base - 1] != '/' && t[base - 1] != '\\')
+		base--;
+	size_t len = n - base;
+	/* Every name in cmd_table is 2 to CMD_NAME_MAX bytes and starts with
+	 * a lower-case letter, and eq_ci matches only the whole name: a
+	 * basename of another length (CMD_NAME_MAX + 4 with ".exe") or first
+	 * byte (a number, a session id, prose) matches no row, so the
+	 * directory checks and the table walk are skipped (*absbin counts only
+	 * with a row found). */
+	if (len < 2 || len > CMD_NAME_MAX + 4)
+		return NULL;
+	unsigned char c0 = lc((unsigned char)t[base]);
+	if (c0 < 'a' || c0 > 'z')
+		return NULL;
 	if (base) {
-		for (size_t d = 0; d < sizeof(bindirs) / sizeof(bindirs[0]); d++) {
-			size_t dl = 0;
-			while (bindirs[d][dl])
-				dl++;
-			if (dl == base && eq_ci(t, dl, bindirs[d]))
+		for (size_t d = 0; d < sizeof(bindirs) / sizeof(bindirs[0]); d++)
+			if (bindirs[d].n == base && eq_ci(t, base, bindirs[d].s))
 				*absbin = 1;
-		}
 		/* C:\Windows\System32\cmd.exe is as good as a /bin path */
 		if (n > 3 && t[1] == ':' && find_ci(t, n, "system32") >= 0)
 			*absbin = 1;
 		if (!*absbin)
 			return NULL;
 	}
-	size_t len = n - base;
 	if (len > 4 && eq_ci(t + n - 4, 4, ".exe"))
 		len -= 4;
-	unsigned char c0 = lc((unsigned char)t[base]);
-	/* Every name in cmd_table is 2 to CMD_NAME_MAX bytes and starts with
-	 * a lower-case letter, and eq_ci matches only the whole name: a word
-	 * of another length or first byte (a number, a session id, prose)
-	 * matches no row, so the table walk is skipped. */
-	if (len < 2 || len > CMD_NAME_MAX || c0 < 'a' || c0 > 'z')
+	if (len < 2 || len > CMD_NAME_MAX)
 		return NULL;
-	for (size_t k = 0; k < sizeof(cmd_table) / sizeof(cmd_table[0]); k++)
-		if ((unsigned char)cmd_table[k].name[0] == c0 && eq_ci(t + base, len, cmd_table[k].name))
-			return &cmd_table[k];
+	for (size_t g = cmd_letter_at[c0 - 'a']; g < cmd_letter_at[c0 - 'a' + 1]; g++)
+		if (eq_ci(t + base, len, cmd_table[cmd_by_letter[g]].name))
+			return &cmd_table[cmd_by_letter[g]];
 	return NULL;
 }
 
@@ -457,6 +491,13 @@ static int semi_ends_entity(sk_slice v, size_t i)
 
 static int word_is_keyword(const shell_word *w)
 {
+	/* every keyword is 1 to 5 bytes and starts with one of d t e i w u ! {
+	 * (eq_ci matches only the whole keyword) */
+	if (w->len == 0 || w->len > 5)
+		return 0;
+	unsigned char c0 = lc((unsigned char)w->text[0]);
+	if (c0 != 'd' && c0 != 't' && c0 != 'e' && c0 != 'i' && c0 != 'w' && c0 != 'u' && c0 != '!' && c0 != '{')
+		return 0;
 	for (size_t k = 0; k < sizeof(keywords) / sizeof(keywords[0]); k++)
 		if (eq_ci(w->text, w->len, keywords[k]))
 			return 1;
@@ -831,6 +872,74 @@ static int shellshock(sk_slice v, det_hit *hit)
 		    j + 1);
 }
 
+/* Only the bytes the main scan of cmdi_detect tests start anything:
+ * blanks, control and high bytes (SS_ALWAYS: c <= ' ' or c >= 0x80), the
+ * separator bytes of sep_at (; & | CR LF NUL, '%' of %0a), '$' '<' '`'
+ * '/', and s e p in either case (SS_EVAL) when eval_call may run. At any
+ * other byte the chain is a no-op (sc stays 0), so the scan moves on to
+ * the next such byte. A constant expression, so that the compiler builds
+ * the table (as in classes.c). */
+enum { SS_ALWAYS = 1, SS_EVAL = 2, SS_PS = 4 /* the anchors of powershell(): - ( . */ };
+#define SS(c)                                                                                                     \
+	((((c) <= ' ' || (c) >= 0x80 || (c) == ';' || (c) == '&' || (c) == '|' || (c) == '%' || (c) == '$' ||      \
+	   (c) == '<' || (c) == '`' || (c) == '/') ? SS_ALWAYS : 0) |                                                \
+	 ((((c) | 0x20) == 's' || ((c) | 0x20) == 'e' || ((c) | 0x20) == 'p') ? SS_EVAL : 0) |                       \
+	 (((c) == '-' || (c) == '(' || (c) == '.') ? SS_PS : 0))
+#define SS4(c) SS(c), SS((c) + 1), SS((c) + 2), SS((c) + 3)
+#define SS16(c) SS4(c), SS4((c) + 4), SS4((c) + 8), SS4((c) + 12)
+#define SS64(c) SS16(c), SS16((c) + 16), SS16((c) + 32), SS16((c) + 48)
+
+static const unsigned char scan_stop[256] = { SS64(0u), SS64(64u), SS64(128u), SS64(192u) };
+
+/* PowerShell download and exec words. Each has exactly one '-', '(' or
+ * '.', at a fixed offset (`at`): the scan visits only those bytes and
+ * tries the words anchored there. The hit is the first word by start,
+ * then by list order, as a left-to-right walk trying every word at each
+ * start would find. */
+static int powershell(sk_slice v, det_hit *hit)
+{
+#define PS(s, a) { s, sizeof(s) - 1, a }
+	static const struct {
+		const char *s;
+		size_t n, at;
+	} ps[] = { PS("invoke-expression", 6), PS("iex(", 3), PS("iex (", 4), PS("invoke-webrequest", 6),
+		   PS("downloadstring(", 14), PS("start-process", 5), PS("-encodedcommand", 0), PS("net.webclient", 3),
+		   PS("frombase64string(", 16) };
+#undef PS
+	size_t best = (size_t)-1, bf = 0;
+	/* the words anchored at each anchor byte, in list order */
+	static const unsigned char dash[] = { 0, 3, 5, 6 }, paren[] = { 1, 2, 4, 8 }, dot[] = { 7 };
+	for (size_t j = 0; j < v.len; j++) {
+		while (j < v.len && !(scan_stop[(unsigned char)v.p[j]] & SS_PS))
+			j++;
+		if (j >= v.len)
+			break;
+		/* no word's anchor is more than 16 bytes in: a later anchor
+		 * cannot start a word before the best one */
+		if (best != (size_t)-1 && j > best + 16)
+			break;
+		unsigned char c = (unsigned char)v.p[j];
+		const unsigned char *fs = c == '-' ? dash : c == '(' ? paren : dot;
+		size_t nf = c == '-' ? sizeof(dash) : c == '(' ? sizeof(paren) : sizeof(dot);
+		for (size_t x = 0; x < nf; x++) {
+			size_t f = fs[x];
+			if (j < ps[f].at)
+				continue;
+			size_t i = j - ps[f].at;
+			if (i > best || (i == best && f > bf) || ps[f].n > v.len - i || !eq_ci_n(v.p + i, ps[f].s, ps[f].n))
+				continue;
+			/* invoke-expression, iex( and iex ( only as a word of their own */
+			if (f <= 2 && i > 0 && is_alpha((unsigned char)v.p[i - 1]))
+				continue;
+			best = i;
+			bf = f;
+		}
+	}
+	if (best == (size_t)-1)
+		return 0;
+	return fill(hit, "cmdi.powershell: PowerShell download or exec", DET_SCORE_CRITICAL, best, best + ps[bf].n);
+}
+
 /* Standalone keyword shapes: SSI exec, PHP exec calls, PowerShell. Each
  * search runs only when the value has the bytes its keyword needs (`cl`,
  * the value's classes), so a header of words and dots costs no scan. */
@@ -861,25 +970,8 @@ static int keyword_shapes(sk_slice v, unsigned cl, det_hit *hit)
 			}
 		}
 	}
-	static const char *const ps[] = { "invoke-expression", "iex(", "iex (", "invoke-webrequest", "downloadstring(",
-					  "start-process", "-encodedcommand", "net.webclient", "frombase64string(" };
-	/* one pass: only positions whose byte starts one of the words; each
-	 * word has a '-', '(' or '.' */
-	for (size_t i = 0; (cl & (DC_DASH | DC_PAREN | DC_DOT)) && i < v.len; i++) {
-		unsigned char c = lc((unsigned char)v.p[i]);
-		if (c != 'i' && c != 'd' && c != 's' && c != '-' && c != 'n' && c != 'f')
-			continue;
-		for (size_t f = 0; f < sizeof(ps) / sizeof(ps[0]); f++) {
-			if ((unsigned char)ps[f][0] != c)
-				continue;
-			size_t m = 0;
-			while (ps[f][m] && i + m < v.len && lc((unsigned char)v.p[i + m]) == (unsigned char)ps[f][m])
-				m++;
-			if (ps[f][m] == '\0' && (c != 'i' || f > 2 || i == 0 || !is_alpha((unsigned char)v.p[i - 1])))
-				return fill(hit, "cmdi.powershell: PowerShell download or exec", DET_SCORE_CRITICAL, i,
-					    i + m);
-		}
-	}
+	if ((cl & (DC_DASH | DC_PAREN | DC_DOT)) && powershell(v, hit))
+		return 1;
 	if ((cl & DC_PERCENT) && (k = find_ci(v.p, v.len, "%comspec%")) >= 0)
 		return fill(hit, "cmdi.cmd: %COMSPEC% runs cmd.exe", DET_SCORE_CRITICAL, (size_t)k, (size_t)k + 9);
 	/* PHP superglobal run through braces: {$_GET["cmd"]} */
@@ -956,23 +1048,6 @@ static sk_slice region(sk_slice v, size_t from, unsigned char close)
 	return v;
 }
 
-/* Only the bytes the main scan of cmdi_detect tests start anything:
- * blanks, control and high bytes (SS_ALWAYS: c <= ' ' or c >= 0x80), the
- * separator bytes of sep_at (; & | CR LF NUL, '%' of %0a), '$' '<' '`'
- * '/', and s e p in either case (SS_EVAL) when eval_call may run. At any
- * other byte the chain is a no-op (sc stays 0), so the scan moves on to
- * the next such byte. A constant expression, so that the compiler builds
- * the table (as in classes.c). */
-enum { SS_ALWAYS = 1, SS_EVAL = 2 };
-#define SS(c)                                                                                                     \
-	((((c) <= ' ' || (c) >= 0x80 || (c) == ';' || (c) == '&' || (c) == '|' || (c) == '%' || (c) == '$' ||      \
-	   (c) == '<' || (c) == '`' || (c) == '/') ? SS_ALWAYS : 0) |                                                \
-	 ((((c) | 0x20) == 's' || ((c) | 0x20) == 'e' || ((c) | 0x20) == 'p') ? SS_EVAL : 0))
-#define SS4(c) SS(c), SS((c) + 1), SS((c) + 2), SS((c) + 3)
-#define SS16(c) SS4(c), SS4((c) + 4), SS4((c) + 8), SS4((c) + 12)
-#define SS64(c) SS16(c), SS16((c) + 16), SS16((c) + 32), SS16((c) + 48)
-
-static const unsigned char scan_stop[256] = { SS64(0u), SS64(64u), SS64(128u), SS64(192u) };
 
 int cmdi_detect(const det_input *in, det_hit *hit)
 {
