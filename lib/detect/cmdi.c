@@ -378,10 +378,14 @@ static const struct cmd_def *cmd_lookup1(const char *t, size_t n, unsigned wflag
 		}
 		return NULL;
 	}
-	/* the basename: after the last / or \\ */
+	/* the basename: after the last / or \\ (looked for only as far back
+	 * as a name can reach, see below) */
 	base = n;
-	while (base > 0 && t[base - 1] != '/' && t[base - 1] != '\\')
+	while (base > 0 && t[base - 1] != '/' && t[base - 1] != '\\') {
+		if (n - base > CMD_NAME_MAX + 4)
+			return NULL;
 		base--;
+	}
 	size_t len = n - base;
 	/* Every name in cmd_table is 2 to CMD_NAME_MAX bytes and starts with
 	 * a lower-case letter, and eq_ci matches only the whole name: a
@@ -408,9 +412,12 @@ static const struct cmd_def *cmd_lookup1(const char *t, size_t n, unsigned wflag
 		len -= 4;
 	if (len < 2 || len > CMD_NAME_MAX)
 		return NULL;
-	for (size_t g = cmd_letter_at[c0 - 'a']; g < cmd_letter_at[c0 - 'a' + 1]; g++)
-		if (eq_ci(t + base, len, cmd_table[cmd_by_letter[g]].name))
+	unsigned char c1 = lc((unsigned char)t[base + 1]);
+	for (size_t g = cmd_letter_at[c0 - 'a']; g < cmd_letter_at[c0 - 'a' + 1]; g++) {
+		const char *nm = cmd_table[cmd_by_letter[g]].name;
+		if ((unsigned char)nm[1] == c1 && eq_ci(t + base, len, nm))
 			return &cmd_table[cmd_by_letter[g]];
+	}
 	return NULL;
 }
 
@@ -489,19 +496,24 @@ static int semi_ends_entity(sk_slice v, size_t i)
 	return j > 0 && j < i && v.p[j - 1] == '&';
 }
 
-static int word_is_keyword(const shell_word *w)
+static int raw_is_keyword(const char *t, size_t n)
 {
 	/* every keyword is 1 to 5 bytes and starts with one of d t e i w u ! {
 	 * (eq_ci matches only the whole keyword) */
-	if (w->len == 0 || w->len > 5)
+	if (n == 0 || n > 5)
 		return 0;
-	unsigned char c0 = lc((unsigned char)w->text[0]);
+	unsigned char c0 = lc((unsigned char)t[0]);
 	if (c0 != 'd' && c0 != 't' && c0 != 'e' && c0 != 'i' && c0 != 'w' && c0 != 'u' && c0 != '!' && c0 != '{')
 		return 0;
 	for (size_t k = 0; k < sizeof(keywords) / sizeof(keywords[0]); k++)
-		if (eq_ci(w->text, w->len, keywords[k]))
+		if (eq_ci(t, n, keywords[k]))
 			return 1;
 	return 0;
+}
+
+static int word_is_keyword(const shell_word *w)
+{
+	return raw_is_keyword(w->text, w->len);
 }
 
 static int is_ipv4ish(const char *t, size_t n)
@@ -771,6 +783,38 @@ static int fill(det_hit *hit, const char *rule, int score, size_t off, size_t en
 	return score;
 }
 
+/* Is one of the (up to four) words after a program name at `from` an
+ * option (-n, --oneline)? Then the program makes a command line. */
+static int options_follow(sk_slice v, size_t from, size_t limit)
+{
+	int ifs = 0, opt = 0;
+	/* the end, or a byte that ends a word before it starts (Win64;
+	 * Mozilla/5.0 (): no word follows (none of these is a blank that
+	 * shell_skip_blanks would pass) */
+	size_t q = from;
+	while (q < limit && (v.p[q] == ' ' || v.p[q] == '\t'))
+		q++;
+	if (q == limit)
+		return 0;
+	switch (v.p[q]) {
+	case ';': case '(': case ')': case '&': case '<': case '>': case '\n': case '\r': case '\0':
+		return 0;
+	default:
+		break;
+	}
+	q = shell_skip_blanks(v, from, limit, &ifs);
+	for (int k = 0; k < 4 && q < limit; k++) {
+		shell_word a;
+		shell_word_read(v, q, limit, &a);
+		if (a.len == 0)
+			break;
+		if (a.len >= 2 && a.text[0] == '-')
+			opt = 1;
+		q = shell_skip_blanks(v, a.end, limit, &ifs);
+	}
+	return opt;
+}
+
 /* Decide one command position. Returns the score (0 if nothing). */
 static int judge(sk_slice v, size_t pos, enum ctx ctx, unsigned char stop, const det_input *in, det_hit *hit,
 		 int *head_cmd)
@@ -778,13 +822,33 @@ static int judge(sk_slice v, size_t pos, enum ctx ctx, unsigned char stop, const
 	struct cmd_eval e;
 	int paranoia = in->paranoia;
 	int pathloc = in->loc == LOC_PATH || in->loc == LOC_PATH_SEGMENT;
+	size_t limit = v.len - pos > CMD_WINDOW ? pos + CMD_WINDOW : v.len;
+	if (!pathloc) {
+		/* Most command positions hold a plain word (q=0.9, Win64,
+		 * keep-alive): its text is its bytes, so the lookup cmd_read
+		 * would do runs on them directly, and a word that is neither a
+		 * command nor a shell keyword leaves cmd_read with nothing, as
+		 * below. Blanks other than space and tab, '{' (brace expansion)
+		 * and a path location's prefixes take the full read. */
+		size_t p = pos, end;
+		while (p < limit && (v.p[p] == ' ' || v.p[p] == '\t'))
+			p++;
+		if (p < limit && v.p[p] != '{' && (end = shell_word_plain(v, p, limit)) != 0) {
+			const char *t = v.p + p;
+			size_t n = end - p;
+			int ab;
+			if (n >= SHELL_WORD_MAX || (!raw_is_keyword(t, n) && !cmd_lookup1(t, n, 0, &ab))) {
+				*head_cmd = n >= 2 && n < 20 && is_alpha((unsigned char)t[0]) && options_follow(v, end, limit);
+				return 0;
+			}
+		}
+	}
 	if (!cmd_read(v, pos, stop, pathloc, &e)) {
 		*head_cmd = 0;
 		/* a lower-case program name with options still makes a command
 		 * line: git log --oneline | head -n 5 */
 		shell_word w;
 		int ifs = 0;
-		size_t limit = v.len - pos > CMD_WINDOW ? pos + CMD_WINDOW : v.len;
 		if (e.have_first) {
 			/* cmd_read read this very word: the same value, position
 			 * (after the same blanks) and limit */
@@ -793,20 +857,11 @@ static int judge(sk_slice v, size_t pos, enum ctx ctx, unsigned char stop, const
 			size_t p = shell_skip_blanks(v, pos, limit, &ifs);
 			shell_word_read(v, p, limit, &w);
 		}
-		if (w.len >= 2 && w.len < 20 && is_alpha((unsigned char)w.text[0])) {
-			size_t q = shell_skip_blanks(v, w.end, limit, &ifs);
-			for (int k = 0; k < 4 && q < limit; k++) {
-				shell_word a;
-				shell_word_read(v, q, limit, &a);
-				if (a.len == 0)
-					break;
-				if (a.len >= 2 && a.text[0] == '-')
-					*head_cmd = 1;
-				q = shell_skip_blanks(v, a.end, limit, &ifs);
-			}
-		}
+		if (w.len >= 2 && w.len < 20 && is_alpha((unsigned char)w.text[0]))
+			*head_cmd = options_follow(v, w.end, limit);
 		return 0;
 	}
+
 	*head_cmd = 1;
 	unsigned f = e.cmd->flags;
 	int plaus = args_plausible(&e);
@@ -879,12 +934,18 @@ static int shellshock(sk_slice v, det_hit *hit)
  * other byte the chain is a no-op (sc stays 0), so the scan moves on to
  * the next such byte. A constant expression, so that the compiler builds
  * the table (as in classes.c). */
-enum { SS_ALWAYS = 1, SS_EVAL = 2, SS_PS = 4 /* the anchors of powershell(): - ( . */ };
+enum {
+	SS_ALWAYS = 1,
+	SS_EVAL = 2,
+	SS_PSDASH = 4,  /* the anchors of powershell(): - ( . */
+	SS_PSPAREN = 8,
+	SS_PSDOT = 16,
+};
 #define SS(c)                                                                                                     \
 	((((c) <= ' ' || (c) >= 0x80 || (c) == ';' || (c) == '&' || (c) == '|' || (c) == '%' || (c) == '$' ||      \
 	   (c) == '<' || (c) == '`' || (c) == '/') ? SS_ALWAYS : 0) |                                                \
 	 ((((c) | 0x20) == 's' || ((c) | 0x20) == 'e' || ((c) | 0x20) == 'p') ? SS_EVAL : 0) |                       \
-	 (((c) == '-' || (c) == '(' || (c) == '.') ? SS_PS : 0))
+	 ((c) == '-' ? SS_PSDASH : (c) == '(' ? SS_PSPAREN : (c) == '.' ? SS_PSDOT : 0))
 #define SS4(c) SS(c), SS((c) + 1), SS((c) + 2), SS((c) + 3)
 #define SS16(c) SS4(c), SS4((c) + 4), SS4((c) + 8), SS4((c) + 12)
 #define SS64(c) SS16(c), SS16((c) + 16), SS16((c) + 32), SS16((c) + 48)
@@ -892,25 +953,48 @@ enum { SS_ALWAYS = 1, SS_EVAL = 2, SS_PS = 4 /* the anchors of powershell(): - (
 static const unsigned char scan_stop[256] = { SS64(0u), SS64(64u), SS64(128u), SS64(192u) };
 
 /* PowerShell download and exec words. Each has exactly one '-', '(' or
- * '.', at a fixed offset (`at`): the scan visits only those bytes and
- * tries the words anchored there. The hit is the first word by start,
- * then by list order, as a left-to-right walk trying every word at each
- * start would find. */
-static int powershell(sk_slice v, det_hit *hit)
+ * '.', at a fixed offset (`at`): the scan visits only those bytes, and
+ * only the kinds that a word whose letters the value has (`letters`, as
+ * DC_LETTER bits) is anchored at, and tries there the words whose byte
+ * next to the anchor (`key`, before it, or after it for an anchor at
+ * 0) is there too. The hit is the first word by start, then by list
+ * order, as a left-to-right walk trying every word at each start would
+ * find. */
+static int powershell(sk_slice v, uint64_t cl, det_hit *hit)
 {
-#define PS(s, a) { s, sizeof(s) - 1, a }
+#define PS(s, a, k, l) { s, sizeof(s) - 1, a, k, l }
 	static const struct {
 		const char *s;
 		size_t n, at;
-	} ps[] = { PS("invoke-expression", 6), PS("iex(", 3), PS("iex (", 4), PS("invoke-webrequest", 6),
-		   PS("downloadstring(", 14), PS("start-process", 5), PS("-encodedcommand", 0), PS("net.webclient", 3),
-		   PS("frombase64string(", 16) };
+		unsigned char key;
+		uint64_t letters;
+	} ps[] = {
+		PS("invoke-expression", 6, 'e', DC_LETTERS4('e', 'i', 'k', 'n') | DC_LETTERS4('o', 'p', 'r', 's') | DC_LETTERS2('v', 'x')),
+		PS("iex(", 3, 'x', DC_LETTERS3('e', 'i', 'x')),
+		PS("iex (", 4, ' ', DC_LETTERS3('e', 'i', 'x')),
+		PS("invoke-webrequest", 6, 'e',
+		   DC_LETTERS4('b', 'e', 'i', 'k') | DC_LETTERS4('n', 'o', 'q', 'r') | DC_LETTERS4('s', 't', 'u', 'v') | DC_LETTER('w')),
+		PS("downloadstring(", 14, 'g', DC_LETTERS4('a', 'd', 'g', 'i') | DC_LETTERS4('l', 'n', 'o', 'r') | DC_LETTERS3('s', 't', 'w')),
+		PS("start-process", 5, 't', DC_LETTERS4('a', 'c', 'e', 'o') | DC_LETTERS4('p', 'r', 's', 't')),
+		PS("-encodedcommand", 0, 'e', DC_LETTERS4('a', 'c', 'd', 'e') | DC_LETTERS3('m', 'n', 'o')),
+		PS("net.webclient", 3, 't', DC_LETTERS4('b', 'c', 'e', 'i') | DC_LETTERS4('l', 'n', 't', 'w')),
+		PS("frombase64string(", 16, 'g', DC_LETTERS4('a', 'b', 'e', 'f') | DC_LETTERS4('g', 'i', 'm', 'n') | DC_LETTERS4('o', 'r', 's', 't')),
+	};
 #undef PS
-	size_t best = (size_t)-1, bf = 0;
 	/* the words anchored at each anchor byte, in list order */
 	static const unsigned char dash[] = { 0, 3, 5, 6 }, paren[] = { 1, 2, 4, 8 }, dot[] = { 7 };
+	unsigned stop = 0;
+	for (size_t f = 0; f < sizeof(ps) / sizeof(ps[0]); f++) {
+		unsigned char a = (unsigned char)ps[f].s[ps[f].at];
+		if (det_has_letters(cl, ps[f].letters))
+			stop |= a == '-' ? SS_PSDASH : a == '(' ? SS_PSPAREN : SS_PSDOT;
+	}
+	stop &= ((cl & DC_DASH) ? SS_PSDASH : 0) | ((cl & DC_PAREN) ? SS_PSPAREN : 0) | ((cl & DC_DOT) ? SS_PSDOT : 0);
+	if (!stop)
+		return 0;
+	size_t best = (size_t)-1, bf = 0;
 	for (size_t j = 0; j < v.len; j++) {
-		while (j < v.len && !(scan_stop[(unsigned char)v.p[j]] & SS_PS))
+		while (j < v.len && !(scan_stop[(unsigned char)v.p[j]] & stop))
 			j++;
 		if (j >= v.len)
 			break;
@@ -922,10 +1006,13 @@ static int powershell(sk_slice v, det_hit *hit)
 		const unsigned char *fs = c == '-' ? dash : c == '(' ? paren : dot;
 		size_t nf = c == '-' ? sizeof(dash) : c == '(' ? sizeof(paren) : sizeof(dot);
 		for (size_t x = 0; x < nf; x++) {
-			size_t f = fs[x];
-			if (j < ps[f].at)
+			size_t f = fs[x], at = ps[f].at;
+			if (j < at)
 				continue;
-			size_t i = j - ps[f].at;
+			size_t k = at ? j - 1 : j + 1;
+			if (k >= v.len || lc((unsigned char)v.p[k]) != ps[f].key)
+				continue;
+			size_t i = j - at;
 			if (i > best || (i == best && f > bf) || ps[f].n > v.len - i || !eq_ci_n(v.p + i, ps[f].s, ps[f].n))
 				continue;
 			/* invoke-expression, iex( and iex ( only as a word of their own */
@@ -943,7 +1030,7 @@ static int powershell(sk_slice v, det_hit *hit)
 /* Standalone keyword shapes: SSI exec, PHP exec calls, PowerShell. Each
  * search runs only when the value has the bytes its keyword needs (`cl`,
  * the value's classes), so a header of words and dots costs no scan. */
-static int keyword_shapes(sk_slice v, unsigned cl, det_hit *hit)
+static int keyword_shapes(sk_slice v, uint64_t cl, det_hit *hit)
 {
 	long k;
 	if ((cl & DC_BANG) && (k = find_ci(v.p, v.len, "!--#exec")) >= 0)
@@ -970,7 +1057,7 @@ static int keyword_shapes(sk_slice v, unsigned cl, det_hit *hit)
 			}
 		}
 	}
-	if ((cl & (DC_DASH | DC_PAREN | DC_DOT)) && powershell(v, hit))
+	if ((cl & (DC_DASH | DC_PAREN | DC_DOT)) && powershell(v, cl, hit))
 		return 1;
 	if ((cl & DC_PERCENT) && (k = find_ci(v.p, v.len, "%comspec%")) >= 0)
 		return fill(hit, "cmdi.cmd: %COMSPEC% runs cmd.exe", DET_SCORE_CRITICAL, (size_t)k, (size_t)k + 9);
@@ -1052,7 +1139,7 @@ static sk_slice region(sk_slice v, size_t from, unsigned char close)
 int cmdi_detect(const det_input *in, det_hit *hit)
 {
 	sk_slice v = in->value;
-	unsigned cl = in->classes;
+	uint64_t cl = in->classes;
 	/* every rule needs a separator, a substitution, a brace, a quote or
 	 * a parenthesis; plain words and numbers leave here */
 	if (!(cl & (DC_SEMI | DC_PIPE | DC_AMP | DC_DOLLAR | DC_BACKTICK | DC_CTL | DC_BRACE | DC_PAREN | DC_LT | DC_BANG |

@@ -153,6 +153,30 @@ static size_t read_brace_param(const char *p, size_t pos, size_t limit, shell_wo
 
 static const unsigned char word_plain[256] = { WP64(0u), WP64(64u), WP64(128u), WP64(192u) };
 
+size_t shell_word_plain(sk_slice v, size_t pos, size_t limit)
+{
+	if (limit > v.len)
+		limit = v.len;
+	const char *p = v.p;
+	size_t i = pos;
+	/* a leading @ is dropped from the word: not its own bytes */
+	if (i >= limit || !word_plain[(unsigned char)p[i]] || p[i] == '@')
+		return 0;
+	while (i < limit && word_plain[(unsigned char)p[i]])
+		i++;
+	if (i == limit)
+		return i;
+	switch (p[i]) {
+	case ' ': case '\t': case '\n': case '\r': case ';': case '&': case '<': case '>':
+	case '(': case ')': case '\0':
+		return i;
+	case '|':
+		return shell_sjis_trail(v, i) ? 0 : i;
+	default:
+		return 0;
+	}
+}
+
 size_t shell_word_read(sk_slice v, size_t pos, size_t limit, shell_word *w)
 {
 	const char *p = v.p;
