@@ -378,13 +378,24 @@ static const struct cmd_def *cmd_lookup1(const char *t, size_t n, unsigned wflag
 		}
 		return NULL;
 	}
-	/* the basename: after the last / or \\ (looked for only as far back
-	 * as a name can reach, see below) */
-	base = n;
-	while (base > 0 && t[base - 1] != '/' && t[base - 1] != '\\') {
-		if (n - base > CMD_NAME_MAX + 4)
+	if (t[0] != '/' && !(n > 3 && t[1] == ':')) {
+		/* Neither a /bin directory nor a drive path: the word counts
+		 * only as a bare name, 2 to CMD_NAME_MAX + 4 (".exe") bytes
+		 * starting with a letter (see below), without a / or \\. */
+		if (n > CMD_NAME_MAX + 4 || !is_alpha((unsigned char)t[0]))
 			return NULL;
-		base--;
+		for (size_t i = 1; i < n; i++)
+			if (t[i] == '/' || t[i] == '\\')
+				return NULL;
+	} else {
+		/* the basename: after the last / or \\ (looked for only as far
+		 * back as a name can reach, see below) */
+		base = n;
+		while (base > 0 && t[base - 1] != '/' && t[base - 1] != '\\') {
+			if (n - base > CMD_NAME_MAX + 4)
+				return NULL;
+			base--;
+		}
 	}
 	size_t len = n - base;
 	/* Every name in cmd_table is 2 to CMD_NAME_MAX bytes and starts with
@@ -815,34 +826,13 @@ static int options_follow(sk_slice v, size_t from, size_t limit)
 	return opt;
 }
 
-/* Decide one command position. Returns the score (0 if nothing). */
-static int judge(sk_slice v, size_t pos, enum ctx ctx, unsigned char stop, const det_input *in, det_hit *hit,
-		 int *head_cmd)
+/* Decide one command position with cmd_read. */
+static int judge_read(sk_slice v, size_t pos, size_t limit, enum ctx ctx, unsigned char stop, const det_input *in,
+		      det_hit *hit, int *head_cmd)
 {
 	struct cmd_eval e;
 	int paranoia = in->paranoia;
 	int pathloc = in->loc == LOC_PATH || in->loc == LOC_PATH_SEGMENT;
-	size_t limit = v.len - pos > CMD_WINDOW ? pos + CMD_WINDOW : v.len;
-	if (!pathloc) {
-		/* Most command positions hold a plain word (q=0.9, Win64,
-		 * keep-alive): its text is its bytes, so the lookup cmd_read
-		 * would do runs on them directly, and a word that is neither a
-		 * command nor a shell keyword leaves cmd_read with nothing, as
-		 * below. Blanks other than space and tab, '{' (brace expansion)
-		 * and a path location's prefixes take the full read. */
-		size_t p = pos, end;
-		while (p < limit && (v.p[p] == ' ' || v.p[p] == '\t'))
-			p++;
-		if (p < limit && v.p[p] != '{' && (end = shell_word_plain(v, p, limit)) != 0) {
-			const char *t = v.p + p;
-			size_t n = end - p;
-			int ab;
-			if (n >= SHELL_WORD_MAX || (!raw_is_keyword(t, n) && !cmd_lookup1(t, n, 0, &ab))) {
-				*head_cmd = n >= 2 && n < 20 && is_alpha((unsigned char)t[0]) && options_follow(v, end, limit);
-				return 0;
-			}
-		}
-	}
 	if (!cmd_read(v, pos, stop, pathloc, &e)) {
 		*head_cmd = 0;
 		/* a lower-case program name with options still makes a command
@@ -905,6 +895,49 @@ static int judge(sk_slice v, size_t pos, enum ctx ctx, unsigned char stop, const
 	return 0;
 }
 
+/* Decide one command position. Returns the score (0 if nothing) and
+ * sets *head_cmd if a command line starts there. */
+static inline int judge(sk_slice v, size_t pos, enum ctx ctx, unsigned char stop, const det_input *in, det_hit *hit,
+			int *head_cmd)
+{
+	size_t limit = v.len - pos > CMD_WINDOW ? pos + CMD_WINDOW : v.len;
+	if (in->loc != LOC_PATH && in->loc != LOC_PATH_SEGMENT) {
+		/* Most command positions hold a plain word (q=0.9, Win64,
+		 * keep-alive): its text is its bytes, so the lookup cmd_read
+		 * would do runs on them directly, and a word that is neither a
+		 * command nor a shell keyword leaves cmd_read with nothing, as
+		 * judge_read sees it. A word of SHELL_WORD_MAX bytes or more
+		 * is truncated there and names nothing, whatever follows its
+		 * first SHELL_WORD_MAX bytes, so the look stops there. A word
+		 * that is no path (no leading '/', no drive "C:") is a command
+		 * only as a bare name of at most CMD_NAME_MAX + 4 bytes, and
+		 * has no options looked for from 20 bytes on: once its first 20
+		 * bytes are plain (copied as they are, no glob among them),
+		 * what follows cannot make it either. Blanks other than space
+		 * and tab, '{' (brace expansion) and a path location's prefixes
+		 * take the full read. */
+		size_t p = pos, end;
+		while (p < limit && (v.p[p] == ' ' || v.p[p] == '\t'))
+			p++;
+		size_t room = p < limit && v.p[p] != '/' && !(p + 1 < limit && v.p[p + 1] == ':') ? 20 : SHELL_WORD_MAX;
+		size_t cap = limit - p > room ? p + room : limit;
+		if (p < limit && v.p[p] != '{' && (end = shell_word_plain(v, p, cap)) != 0) {
+			const char *t = v.p + p;
+			size_t n = end - p;
+			int ab;
+			if (n >= room) {
+				*head_cmd = 0;
+				return 0;
+			}
+			if (!raw_is_keyword(t, n) && !cmd_lookup1(t, n, 0, &ab)) {
+				*head_cmd = n >= 2 && n < 20 && is_alpha((unsigned char)t[0]) && options_follow(v, end, limit);
+				return 0;
+			}
+		}
+	}
+	return judge_read(v, pos, limit, ctx, stop, in, hit, head_cmd);
+}
+
 /* Shellshock: a function definition at the start of a value. */
 static int shellshock(sk_slice v, det_hit *hit)
 {
@@ -927,25 +960,30 @@ static int shellshock(sk_slice v, det_hit *hit)
 		    j + 1);
 }
 
-/* Only the bytes the main scan of cmdi_detect tests start anything:
- * blanks, control and high bytes (SS_ALWAYS: c <= ' ' or c >= 0x80), the
+/* Only the bytes the main scan of cmdi_detect tests start anything: the
  * separator bytes of sep_at (; & | CR LF NUL, '%' of %0a), '$' '<' '`'
- * '/', and s e p in either case (SS_EVAL) when eval_call may run. At any
- * other byte the chain is a no-op (sc stays 0), so the scan moves on to
- * the next such byte. A constant expression, so that the compiler builds
- * the table (as in classes.c). */
+ * (SS_ALWAYS), '/' in a path location (SS_PATH), and s e p in either
+ * case (SS_EVAL) when eval_call may run. At any other byte the chain is
+ * a no-op (sc stays 0), so the scan moves on to the next such byte. The
+ * blanks that make a value prose (SS_BLANK: space, tab, high bytes) are
+ * looked for only when a line break asks. powershell() hops the same
+ * way between its anchors. A constant expression, so that the compiler
+ * builds the table (as in classes.c). */
 enum {
 	SS_ALWAYS = 1,
 	SS_EVAL = 2,
 	SS_PSDASH = 4,  /* the anchors of powershell(): - ( . */
 	SS_PSPAREN = 8,
 	SS_PSDOT = 16,
+	SS_PATH = 32,
+	SS_BLANK = 64,
 };
 #define SS(c)                                                                                                     \
-	((((c) <= ' ' || (c) >= 0x80 || (c) == ';' || (c) == '&' || (c) == '|' || (c) == '%' || (c) == '$' ||      \
-	   (c) == '<' || (c) == '`' || (c) == '/') ? SS_ALWAYS : 0) |                                                \
+	((((c) == '\n' || (c) == '\r' || (c) == '\0' || (c) == ';' || (c) == '&' || (c) == '|' || (c) == '%' ||    \
+	   (c) == '$' || (c) == '<' || (c) == '`') ? SS_ALWAYS : 0) |                                                \
 	 ((((c) | 0x20) == 's' || ((c) | 0x20) == 'e' || ((c) | 0x20) == 'p') ? SS_EVAL : 0) |                       \
-	 ((c) == '-' ? SS_PSDASH : (c) == '(' ? SS_PSPAREN : (c) == '.' ? SS_PSDOT : 0))
+	 ((c) == '-' ? SS_PSDASH : (c) == '(' ? SS_PSPAREN : (c) == '.' ? SS_PSDOT : 0) |                            \
+	 ((c) == '/' ? SS_PATH : 0) | (((c) == ' ' || (c) == '\t' || (c) >= 0x80) ? SS_BLANK : 0))
 #define SS4(c) SS(c), SS((c) + 1), SS((c) + 2), SS((c) + 3)
 #define SS16(c) SS4(c), SS4((c) + 4), SS4((c) + 8), SS4((c) + 12)
 #define SS64(c) SS16(c), SS16((c) + 16), SS16((c) + 32), SS16((c) + 48)
@@ -994,6 +1032,11 @@ static int powershell(sk_slice v, uint64_t cl, det_hit *hit)
 		return 0;
 	size_t best = (size_t)-1, bf = 0;
 	for (size_t j = 0; j < v.len; j++) {
+		while (j + 4 <= v.len &&
+		       !((scan_stop[(unsigned char)v.p[j]] | scan_stop[(unsigned char)v.p[j + 1]] |
+			  scan_stop[(unsigned char)v.p[j + 2]] | scan_stop[(unsigned char)v.p[j + 3]]) &
+			 stop))
+			j += 4;
 		while (j < v.len && !(scan_stop[(unsigned char)v.p[j]] & stop))
 			j++;
 		if (j >= v.len)
@@ -1173,13 +1216,23 @@ int cmdi_detect(const det_input *in, det_hit *hit)
 		if (best >= DET_SCORE_CRITICAL)
 			return 1;
 	}
-	int seen_space = 0; /* a blank before this point: the text is prose-like */
+	/* a blank before this point: the text is prose-like. The scan
+	 * passes every blank (it jumps only over separators and backticks),
+	 * so "a blank was passed" is "a blank in [0, i)"; that is looked up
+	 * (from `blank_to` on) only at a line break, the one place it counts. */
+	int seen_space = 0;
+	size_t blank_to = 0;
 	int in_btick = 0;
 	int pathloc = in->loc == LOC_PATH || in->loc == LOC_PATH_SEGMENT;
 	int evals = (cl & DC_PAREN) && (cl & (DC_SQUOTE | DC_DQUOTE)); /* the eval_call branch can run */
 	/* the bytes the scan below stops at (see scan_stop) */
-	unsigned stop = evals ? SS_ALWAYS | SS_EVAL : SS_ALWAYS;
+	unsigned stop = SS_ALWAYS | (evals ? SS_EVAL : 0) | (pathloc ? SS_PATH : 0);
 	for (size_t i = 0; i < v.len; i++) {
+		while (i + 4 <= v.len &&
+		       !((scan_stop[(unsigned char)v.p[i]] | scan_stop[(unsigned char)v.p[i + 1]] |
+			  scan_stop[(unsigned char)v.p[i + 2]] | scan_stop[(unsigned char)v.p[i + 3]]) &
+			 stop))
+			i += 4;
 		while (i < v.len && !(scan_stop[(unsigned char)v.p[i]] & stop))
 			i++;
 		if (i >= v.len)
@@ -1187,10 +1240,6 @@ int cmdi_detect(const det_input *in, det_hit *hit)
 		unsigned char c = (unsigned char)v.p[i];
 		size_t sl;
 		sc = 0;
-		if (c == ' ' || c == '\t' || c >= 0x80) {
-			seen_space = 1;
-			continue;
-		}
 		if ((sl = sep_at(v, i)) != 0) {
 			size_t j = i + sl - 1;
 			int nl = c == '\n' || c == '\r' || sl == 3;
@@ -1202,6 +1251,9 @@ int cmdi_detect(const det_input *in, det_hit *hit)
 			if (nl) {
 				/* a new line after prose is a new sentence; after a
 				 * single token (127.0.0.1\nid) it is an injection */
+				for (; !seen_space && blank_to < i; blank_to++)
+					if (scan_stop[(unsigned char)v.p[blank_to]] & SS_BLANK)
+						seen_space = 1;
 				if (seen_space || i > 64)
 					ctx = CTX_WEAK;
 				while (j + 1 < v.len && (v.p[j + 1] == '\n' || v.p[j + 1] == '\r'))
