@@ -381,12 +381,12 @@ static const struct cmd_def *cmd_lookup1(const char *t, size_t n, unsigned wflag
 	if (t[0] != '/' && !(n > 3 && t[1] == ':')) {
 		/* Neither a /bin directory nor a drive path: the word counts
 		 * only as a bare name, 2 to CMD_NAME_MAX + 4 (".exe") bytes
-		 * starting with a letter (see below), without a / or \\. */
+		 * starting with a letter (see below). It is compared whole
+		 * (base 0): a word with a / or \\ before its ".exe" matches
+		 * no name (names are letters and digits), as the directory
+		 * check would refuse it. */
 		if (n > CMD_NAME_MAX + 4 || !is_alpha((unsigned char)t[0]))
 			return NULL;
-		for (size_t i = 1; i < n; i++)
-			if (t[i] == '/' || t[i] == '\\')
-				return NULL;
 	} else {
 		/* the basename: after the last / or \\ (looked for only as far
 		 * back as a name can reach, see below) */
@@ -419,7 +419,8 @@ static const struct cmd_def *cmd_lookup1(const char *t, size_t n, unsigned wflag
 		if (!*absbin)
 			return NULL;
 	}
-	if (len > 4 && eq_ci(t + n - 4, 4, ".exe"))
+	if (len > 4 && t[n - 4] == '.' && lc((unsigned char)t[n - 3]) == 'e' && lc((unsigned char)t[n - 2]) == 'x' &&
+	    lc((unsigned char)t[n - 1]) == 'e')
 		len -= 4;
 	if (len < 2 || len > CMD_NAME_MAX)
 		return NULL;
@@ -795,10 +796,15 @@ static int fill(det_hit *hit, const char *rule, int score, size_t off, size_t en
 }
 
 /* Is one of the (up to four) words after a program name at `from` an
- * option (-n, --oneline)? Then the program makes a command line. */
-static int options_follow(sk_slice v, size_t from, size_t limit)
+ * option (-n, --oneline)? Then the program makes a command line. `cl`
+ * is the value's classes. */
+static int options_follow(sk_slice v, size_t from, size_t limit, uint64_t cl)
 {
 	int ifs = 0, opt = 0;
+	/* a word's text starts with '-' only from a '-' of the value or a
+	 * byte that $'..' decodes */
+	if (!(cl & DC_DASH) && !((cl & DC_DOLLAR) && (cl & DC_SQUOTE)))
+		return 0;
 	/* the end, or a byte that ends a word before it starts (Win64;
 	 * Mozilla/5.0 (): no word follows (none of these is a blank that
 	 * shell_skip_blanks would pass) */
@@ -848,7 +854,7 @@ static int judge_read(sk_slice v, size_t pos, size_t limit, enum ctx ctx, unsign
 			shell_word_read(v, p, limit, &w);
 		}
 		if (w.len >= 2 && w.len < 20 && is_alpha((unsigned char)w.text[0]))
-			*head_cmd = options_follow(v, w.end, limit);
+			*head_cmd = options_follow(v, w.end, limit, in->classes);
 		return 0;
 	}
 
@@ -929,10 +935,31 @@ static inline int judge(sk_slice v, size_t pos, enum ctx ctx, unsigned char stop
 				*head_cmd = 0;
 				return 0;
 			}
-			if (!raw_is_keyword(t, n) && !cmd_lookup1(t, n, 0, &ab)) {
-				*head_cmd = n >= 2 && n < 20 && is_alpha((unsigned char)t[0]) && options_follow(v, end, limit);
+			if (!(n <= 5 && raw_is_keyword(t, n)) && !cmd_lookup1(t, n, 0, &ab)) {
+				*head_cmd = n >= 2 && n < 20 && is_alpha((unsigned char)t[0]) && options_follow(v, end, limit, in->classes);
 				return 0;
 			}
+		}
+	}
+	/* The first word as cmd_read reads it (the same blanks, brace check
+	 * and limit): when it is empty, or neither a keyword, a command nor
+	 * $0, cmd_read finds nothing and judge_read only looks for options
+	 * after it, done here without cmd_read's record. */
+	int ifs = 0;
+	size_t p = shell_skip_blanks(v, pos, limit, &ifs);
+	if (p >= limit || v.p[p] != '{') {
+		shell_word w;
+		int ab;
+		shell_word_read(v, p, limit, &w);
+		if (w.len == 0) {
+			*head_cmd = 0;
+			return 0;
+		}
+		if (!word_is_keyword(&w) && !cmd_lookup(w.text, w.len, w.flags, &ab, in->loc == LOC_PATH || in->loc == LOC_PATH_SEGMENT) &&
+		    !((w.flags & SHW_SHELL0) && w.len == 2)) {
+			*head_cmd = w.len >= 2 && w.len < 20 && is_alpha((unsigned char)w.text[0]) &&
+				    options_follow(v, w.end, limit, in->classes);
+			return 0;
 		}
 	}
 	return judge_read(v, pos, limit, ctx, stop, in, hit, head_cmd);
@@ -1022,12 +1049,14 @@ static int powershell(sk_slice v, uint64_t cl, det_hit *hit)
 	/* the words anchored at each anchor byte, in list order */
 	static const unsigned char dash[] = { 0, 3, 5, 6 }, paren[] = { 1, 2, 4, 8 }, dot[] = { 7 };
 	unsigned stop = 0;
-	for (size_t f = 0; f < sizeof(ps) / sizeof(ps[0]); f++) {
-		unsigned char a = (unsigned char)ps[f].s[ps[f].at];
-		if (det_has_letters(cl, ps[f].letters))
-			stop |= a == '-' ? SS_PSDASH : a == '(' ? SS_PSPAREN : SS_PSDOT;
-	}
-	stop &= ((cl & DC_DASH) ? SS_PSDASH : 0) | ((cl & DC_PAREN) ? SS_PSPAREN : 0) | ((cl & DC_DOT) ? SS_PSDOT : 0);
+	if ((cl & DC_DASH) && (det_has_letters(cl, ps[0].letters) || det_has_letters(cl, ps[3].letters) ||
+			       det_has_letters(cl, ps[5].letters) || det_has_letters(cl, ps[6].letters)))
+		stop |= SS_PSDASH;
+	if ((cl & DC_PAREN) && (det_has_letters(cl, ps[1].letters) || det_has_letters(cl, ps[4].letters) ||
+				det_has_letters(cl, ps[8].letters)))
+		stop |= SS_PSPAREN; /* ps[2] has the letters of ps[1] */
+	if ((cl & DC_DOT) && det_has_letters(cl, ps[7].letters))
+		stop |= SS_PSDOT;
 	if (!stop)
 		return 0;
 	size_t best = (size_t)-1, bf = 0;

@@ -162,6 +162,9 @@ size_t shell_word_plain(sk_slice v, size_t pos, size_t limit)
 	/* a leading @ is dropped from the word: not its own bytes */
 	if (i >= limit || !word_plain[(unsigned char)p[i]] || p[i] == '@')
 		return 0;
+	while (i + 4 <= limit && (word_plain[(unsigned char)p[i]] & word_plain[(unsigned char)p[i + 1]] &
+				  word_plain[(unsigned char)p[i + 2]] & word_plain[(unsigned char)p[i + 3]]))
+		i += 4;
 	while (i < limit && word_plain[(unsigned char)p[i]])
 		i++;
 	if (i == limit)
