@@ -319,6 +319,31 @@ static const struct {
 } bindirs[] = { BD("/bin/"), BD("/usr/bin/"), BD("/sbin/"), BD("/usr/sbin/"), BD("/usr/local/bin/") };
 #undef BD
 
+/* The row named by t[0..n), a name with no directory, ignoring case
+ * and a trailing ".exe"; NULL if none. Every name in cmd_table is 2 to
+ * CMD_NAME_MAX bytes and starts with a lower-case letter, and eq_ci
+ * matches only the whole name: a word of another length (CMD_NAME_MAX +
+ * 4 with ".exe") or first byte (a number, a session id, prose) matches
+ * no row, so the walk of the letter's rows is skipped. */
+static inline const struct cmd_def *cmd_bare(const char *t, size_t n)
+{
+	if (n < 2 || n > CMD_NAME_MAX + 4 || !is_alpha((unsigned char)t[0]))
+		return NULL;
+	size_t len = n;
+	if (len > 4 && t[n - 4] == '.' && lc((unsigned char)t[n - 3]) == 'e' && lc((unsigned char)t[n - 2]) == 'x' &&
+	    lc((unsigned char)t[n - 1]) == 'e')
+		len -= 4;
+	if (len < 2 || len > CMD_NAME_MAX)
+		return NULL;
+	unsigned char c0 = lc((unsigned char)t[0]), c1 = lc((unsigned char)t[1]);
+	for (size_t g = cmd_letter_at[c0 - 'a']; g < cmd_letter_at[c0 - 'a' + 1]; g++) {
+		const char *nm = cmd_table[cmd_by_letter[g]].name;
+		if ((unsigned char)nm[1] == c1 && eq_ci(t, len, nm))
+			return &cmd_table[cmd_by_letter[g]];
+	}
+	return NULL;
+}
+
 /* Find the command named by word text t (already unquoted). */
 static const struct cmd_def *cmd_lookup1(const char *t, size_t n, unsigned wflags, int *absbin);
 
@@ -380,35 +405,19 @@ static const struct cmd_def *cmd_lookup1(const char *t, size_t n, unsigned wflag
 	}
 	if (t[0] != '/' && !(n > 3 && t[1] == ':')) {
 		/* Neither a /bin directory nor a drive path: the word counts
-		 * only as a bare name, 2 to CMD_NAME_MAX + 4 (".exe") bytes
-		 * starting with a letter (see below). It is compared whole
-		 * (base 0): a word with a / or \\ before its ".exe" matches
-		 * no name (names are letters and digits), as the directory
-		 * check would refuse it. */
-		if (n > CMD_NAME_MAX + 4 || !is_alpha((unsigned char)t[0]))
-			return NULL;
-	} else {
-		/* the basename: after the last / or \\ (looked for only as far
-		 * back as a name can reach, see below) */
-		base = n;
-		while (base > 0 && t[base - 1] != '/' && t[base - 1] != '\\') {
-			if (n - base > CMD_NAME_MAX + 4)
-				return NULL;
-			base--;
-		}
+		 * only as a bare name, compared whole (base 0): a word with a /
+		 * or \\ before its ".exe" matches no name (names are letters
+		 * and digits), as the directory check below would refuse it. */
+		return cmd_bare(t, n);
 	}
-	size_t len = n - base;
-	/* Every name in cmd_table is 2 to CMD_NAME_MAX bytes and starts with
-	 * a lower-case letter, and eq_ci matches only the whole name: a
-	 * basename of another length (CMD_NAME_MAX + 4 with ".exe") or first
-	 * byte (a number, a session id, prose) matches no row, so the
-	 * directory checks and the table walk are skipped (*absbin counts only
-	 * with a row found). */
-	if (len < 2 || len > CMD_NAME_MAX + 4)
-		return NULL;
-	unsigned char c0 = lc((unsigned char)t[base]);
-	if (c0 < 'a' || c0 > 'z')
-		return NULL;
+	/* the basename: after the last / or \\ (looked for only as far back
+	 * as a name can reach, see cmd_bare) */
+	base = n;
+	while (base > 0 && t[base - 1] != '/' && t[base - 1] != '\\') {
+		if (n - base > CMD_NAME_MAX + 4)
+			return NULL;
+		base--;
+	}
 	if (base) {
 		for (size_t d = 0; d < sizeof(bindirs) / sizeof(bindirs[0]); d++)
 			if (bindirs[d].n == base && eq_ci(t, base, bindirs[d].s))
@@ -419,18 +428,8 @@ static const struct cmd_def *cmd_lookup1(const char *t, size_t n, unsigned wflag
 		if (!*absbin)
 			return NULL;
 	}
-	if (len > 4 && t[n - 4] == '.' && lc((unsigned char)t[n - 3]) == 'e' && lc((unsigned char)t[n - 2]) == 'x' &&
-	    lc((unsigned char)t[n - 1]) == 'e')
-		len -= 4;
-	if (len < 2 || len > CMD_NAME_MAX)
-		return NULL;
-	unsigned char c1 = lc((unsigned char)t[base + 1]);
-	for (size_t g = cmd_letter_at[c0 - 'a']; g < cmd_letter_at[c0 - 'a' + 1]; g++) {
-		const char *nm = cmd_table[cmd_by_letter[g]].name;
-		if ((unsigned char)nm[1] == c1 && eq_ci(t + base, len, nm))
-			return &cmd_table[cmd_by_letter[g]];
-	}
-	return NULL;
+	/* (*absbin counts only with a row found) */
+	return cmd_bare(t + base, n - base);
 }
 
 /* Sensitive targets an argument names. Kept short: the traversal
@@ -935,7 +934,9 @@ static inline int judge(sk_slice v, size_t pos, enum ctx ctx, unsigned char stop
 				*head_cmd = 0;
 				return 0;
 			}
-			if (!(n <= 5 && raw_is_keyword(t, n)) && !cmd_lookup1(t, n, 0, &ab)) {
+			/* room 20: no leading '/' nor ':' second, so cmd_lookup1
+			 * would take its bare-name branch */
+			if (!(n <= 5 && raw_is_keyword(t, n)) && !(room == 20 ? cmd_bare(t, n) : cmd_lookup1(t, n, 0, &ab))) {
 				*head_cmd = n >= 2 && n < 20 && is_alpha((unsigned char)t[0]) && options_follow(v, end, limit, in->classes);
 				return 0;
 			}
