@@ -55,6 +55,13 @@ size_t shell_skip_blanks(sk_slice v, size_t pos, size_t limit, int *ifs);
  * w->end == pos when no word starts here). Returns w->end. */
 size_t shell_word_read(sk_slice v, size_t pos, size_t limit, shell_word *w);
 
+/* If the word at `pos` is made of plain bytes only (no quote, escape,
+ * expansion or glob, and no leading @), so that shell_word_read would
+ * read exactly the bytes [pos, end) with no flag but SHW_TRUNC, return
+ * end (> pos). Return 0 otherwise, and for no word at all. A cheap first
+ * look for a caller that wants the word's text only to compare it. */
+size_t shell_word_plain(sk_slice v, size_t pos, size_t limit);
+
 /* True if byte i of v is a Shift_JIS second byte (it follows a lead byte
  * 0x81-0x9F or 0xE0-0xFC), so that 0x5C and 0x7C there are not \ and |. */
 int shell_sjis_trail(sk_slice v, size_t i);

@@ -170,6 +170,25 @@ static const struct cmd_def cmd_table[] = {
 	{ "shutdown", 0 },
 	{ "reboot", 0 },
 };
+#define CMD_ROWS (sizeof(cmd_table) / sizeof(cmd_table[0]))
+
+/* The rows of cmd_table grouped by first letter, each group in table
+ * order: the rows whose name starts with letter c are
+ * cmd_by_letter[cmd_letter_at[c - 'a'] .. cmd_letter_at[c - 'a' + 1]).
+ * An exact lookup walks one group instead of the whole table. A row
+ * added to cmd_table must be added here (the count is checked below). */
+static const unsigned char cmd_by_letter[] = {
+	66,  19,  21,  28,  11,  20,  33,  35,  44,  45,  46,  68,  73,  93,  32,  49,  85,  107, 51,  64,  91,
+	112, 113, 65,  84,  63,  110, 8,   61,  71,  86,  0,   3,   4,   119, 31,  57,  42,  48,  60,  78,  111,
+	23,  59,  74,  76,  109, 5,   9,   12,  13,  14,  43,  96,  101, 118, 70,  108, 26,  27,  36,  37,  38,
+	39,  40,  50,  52,  56,  90,  100, 24,  25,  41,  75,  83,  102, 121, 6,   7,   15,  29,  53,  67,  72,
+	81,  82,  92,  94,  95,  105, 114, 117, 120, 16,  17,  34,  47,  55,  58,  62,  69,  77,  79,  88,  89,
+	97,  103, 104, 2,   54,  80,  99,  116, 106, 1,   10,  22,  87,  115, 18,  98,  30,
+};
+static const unsigned char cmd_letter_at[27] = {
+	0, 1, 4, 14, 18, 23, 25, 27, 31, 35, 35, 37, 42, 47, 56, 58, 70, 70, 77, 93, 108, 113, 114, 119, 121, 121, 122,
+};
+_Static_assert(sizeof(cmd_by_letter) == CMD_ROWS && CMD_ROWS < 256, "cmd_by_letter lists every row of cmd_table");
 
 /* Sub-commands of net and reg that an attacker uses. */
 static const char *const subcmds[] = {
@@ -233,6 +252,15 @@ static int eq_ci(const char *a, size_t n, const char *lit)
 	return i == n && lit[i] == '\0';
 }
 
+/* Do the n bytes at a spell the lower-case literal lit, ignoring case? */
+static int eq_ci_n(const char *a, const char *lit, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (lc((unsigned char)a[i]) != (unsigned char)lit[i])
+			return 0;
+	return 1;
+}
+
 /* Case-insensitive search of a NUL-terminated literal inside [p, p+n). */
 static long find_ci(const char *p, size_t n, const char *lit)
 {
@@ -284,7 +312,37 @@ static int glob_match(const char *pat, size_t pn, const char *s, size_t sn)
 	return pi == pn;
 }
 
-static const char *const bindirs[] = { "/bin/", "/usr/bin/", "/sbin/", "/usr/sbin/", "/usr/local/bin/" };
+#define BD(s) { s, sizeof(s) - 1 }
+static const struct {
+	const char *s;
+	size_t n;
+} bindirs[] = { BD("/bin/"), BD("/usr/bin/"), BD("/sbin/"), BD("/usr/sbin/"), BD("/usr/local/bin/") };
+#undef BD
+
+/* The row named by t[0..n), a name with no directory, ignoring case
+ * and a trailing ".exe"; NULL if none. Every name in cmd_table is 2 to
+ * CMD_NAME_MAX bytes and starts with a lower-case letter, and eq_ci
+ * matches only the whole name: a word of another length (CMD_NAME_MAX +
+ * 4 with ".exe") or first byte (a number, a session id, prose) matches
+ * no row, so the walk of the letter's rows is skipped. */
+static inline const struct cmd_def *cmd_bare(const char *t, size_t n)
+{
+	if (n < 2 || n > CMD_NAME_MAX + 4 || !is_alpha((unsigned char)t[0]))
+		return NULL;
+	size_t len = n;
+	if (len > 4 && t[n - 4] == '.' && lc((unsigned char)t[n - 3]) == 'e' && lc((unsigned char)t[n - 2]) == 'x' &&
+	    lc((unsigned char)t[n - 1]) == 'e')
+		len -= 4;
+	if (len < 2 || len > CMD_NAME_MAX)
+		return NULL;
+	unsigned char c0 = lc((unsigned char)t[0]), c1 = lc((unsigned char)t[1]);
+	for (size_t g = cmd_letter_at[c0 - 'a']; g < cmd_letter_at[c0 - 'a' + 1]; g++) {
+		const char *nm = cmd_table[cmd_by_letter[g]].name;
+		if ((unsigned char)nm[1] == c1 && eq_ci(t, len, nm))
+			return &cmd_table[cmd_by_letter[g]];
+	}
+	return NULL;
+}
 
 /* Find the command named by word text t (already unquoted). */
 static const struct cmd_def *cmd_lookup1(const char *t, size_t n, unsigned wflags, int *absbin);
@@ -321,7 +379,7 @@ static const struct cmd_def *cmd_lookup1(const char *t, size_t n, unsigned wflag
 				return NULL;
 		}
 		/* /???/c?t, /e*?/ca? : try each command under each bin dir */
-		for (size_t k = 0; k < sizeof(cmd_table) / sizeof(cmd_table[0]); k++) {
+		for (size_t k = 0; k < CMD_ROWS; k++) {
 			const char *nm = cmd_table[k].name;
 			size_t nl = 0;
 			while (nm[nl])
@@ -330,12 +388,10 @@ static const struct cmd_def *cmd_lookup1(const char *t, size_t n, unsigned wflag
 				continue;
 			char cand[48];
 			for (size_t d = 0; d < sizeof(bindirs) / sizeof(bindirs[0]); d++) {
-				size_t dl = 0;
-				while (bindirs[d][dl])
-					dl++;
+				size_t dl = bindirs[d].n;
 				if (dl + nl > sizeof(cand))
 					continue;
-				memcpy(cand, bindirs[d], dl);
+				memcpy(cand, bindirs[d].s, dl);
 				memcpy(cand + dl, nm, nl);
 				if (t[0] == '/' && glob_match(t, n, cand, dl + nl)) {
 					*absbin = 1;
@@ -347,37 +403,33 @@ static const struct cmd_def *cmd_lookup1(const char *t, size_t n, unsigned wflag
 		}
 		return NULL;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (t[i] == '/' || t[i] == '\\')
-			base = i + 1;
+	if (t[0] != '/' && !(n > 3 && t[1] == ':')) {
+		/* Neither a /bin directory nor a drive path: the word counts
+		 * only as a bare name, compared whole (base 0): a word with a /
+		 * or \\ before its ".exe" matches no name (names are letters
+		 * and digits), as the directory check below would refuse it. */
+		return cmd_bare(t, n);
+	}
+	/* the basename: after the last / or \\ (looked for only as far back
+	 * as a name can reach, see cmd_bare) */
+	base = n;
+	while (base > 0 && t[base - 1] != '/' && t[base - 1] != '\\') {
+		if (n - base > CMD_NAME_MAX + 4)
+			return NULL;
+		base--;
+	}
 	if (base) {
-		for (size_t d = 0; d < sizeof(bindirs) / sizeof(bindirs[0]); d++) {
-			size_t dl = 0;
-			while (bindirs[d][dl])
-				dl++;
-			if (dl == base && eq_ci(t, dl, bindirs[d]))
+		for (size_t d = 0; d < sizeof(bindirs) / sizeof(bindirs[0]); d++)
+			if (bindirs[d].n == base && eq_ci(t, base, bindirs[d].s))
 				*absbin = 1;
-		}
 		/* C:\Windows\System32\cmd.exe is as good as a /bin path */
 		if (n > 3 && t[1] == ':' && find_ci(t, n, "system32") >= 0)
 			*absbin = 1;
 		if (!*absbin)
 			return NULL;
 	}
-	size_t len = n - base;
-	if (len > 4 && eq_ci(t + n - 4, 4, ".exe"))
-		len -= 4;
-	unsigned char c0 = lc((unsigned char)t[base]);
-	/* Every name in cmd_table is 2 to CMD_NAME_MAX bytes and starts with
-	 * a lower-case letter, and eq_ci matches only the whole name: a word
-	 * of another length or first byte (a number, a session id, prose)
-	 * matches no row, so the table walk is skipped. */
-	if (len < 2 || len > CMD_NAME_MAX || c0 < 'a' || c0 > 'z')
-		return NULL;
-	for (size_t k = 0; k < sizeof(cmd_table) / sizeof(cmd_table[0]); k++)
-		if ((unsigned char)cmd_table[k].name[0] == c0 && eq_ci(t + base, len, cmd_table[k].name))
-			return &cmd_table[k];
-	return NULL;
+	/* (*absbin counts only with a row found) */
+	return cmd_bare(t + base, n - base);
 }
 
 /* Sensitive targets an argument names. Kept short: the traversal
@@ -455,12 +507,24 @@ static int semi_ends_entity(sk_slice v, size_t i)
 	return j > 0 && j < i && v.p[j - 1] == '&';
 }
 
-static int word_is_keyword(const shell_word *w)
+static int raw_is_keyword(const char *t, size_t n)
 {
+	/* every keyword is 1 to 5 bytes and starts with one of d t e i w u ! {
+	 * (eq_ci matches only the whole keyword) */
+	if (n == 0 || n > 5)
+		return 0;
+	unsigned char c0 = lc((unsigned char)t[0]);
+	if (c0 != 'd' && c0 != 't' && c0 != 'e' && c0 != 'i' && c0 != 'w' && c0 != 'u' && c0 != '!' && c0 != '{')
+		return 0;
 	for (size_t k = 0; k < sizeof(keywords) / sizeof(keywords[0]); k++)
-		if (eq_ci(w->text, w->len, keywords[k]))
+		if (eq_ci(t, n, keywords[k]))
 			return 1;
 	return 0;
+}
+
+static int word_is_keyword(const shell_word *w)
+{
+	return raw_is_keyword(w->text, w->len);
 }
 
 static int is_ipv4ish(const char *t, size_t n)
@@ -730,9 +794,46 @@ static int fill(det_hit *hit, const char *rule, int score, size_t off, size_t en
 	return score;
 }
 
-/* Decide one command position. Returns the score (0 if nothing). */
-static int judge(sk_slice v, size_t pos, enum ctx ctx, unsigned char stop, const det_input *in, det_hit *hit,
-		 int *head_cmd)
+/* Is one of the (up to four) words after a program name at `from` an
+ * option (-n, --oneline)? Then the program makes a command line. `cl`
+ * is the value's classes. */
+static int options_follow(sk_slice v, size_t from, size_t limit, uint64_t cl)
+{
+	int ifs = 0, opt = 0;
+	/* a word's text starts with '-' only from a '-' of the value or a
+	 * byte that $'..' decodes */
+	if (!(cl & DC_DASH) && !((cl & DC_DOLLAR) && (cl & DC_SQUOTE)))
+		return 0;
+	/* the end, or a byte that ends a word before it starts (Win64;
+	 * Mozilla/5.0 (): no word follows (none of these is a blank that
+	 * shell_skip_blanks would pass) */
+	size_t q = from;
+	while (q < limit && (v.p[q] == ' ' || v.p[q] == '\t'))
+		q++;
+	if (q == limit)
+		return 0;
+	switch (v.p[q]) {
+	case ';': case '(': case ')': case '&': case '<': case '>': case '\n': case '\r': case '\0':
+		return 0;
+	default:
+		break;
+	}
+	q = shell_skip_blanks(v, from, limit, &ifs);
+	for (int k = 0; k < 4 && q < limit; k++) {
+		shell_word a;
+		shell_word_read(v, q, limit, &a);
+		if (a.len == 0)
+			break;
+		if (a.len >= 2 && a.text[0] == '-')
+			opt = 1;
+		q = shell_skip_blanks(v, a.end, limit, &ifs);
+	}
+	return opt;
+}
+
+/* Decide one command position with cmd_read. */
+static int judge_read(sk_slice v, size_t pos, size_t limit, enum ctx ctx, unsigned char stop, const det_input *in,
+		      det_hit *hit, int *head_cmd)
 {
 	struct cmd_eval e;
 	int paranoia = in->paranoia;
@@ -743,7 +844,6 @@ static int judge(sk_slice v, size_t pos, enum ctx ctx, unsigned char stop, const
 		 * line: git log --oneline | head -n 5 */
 		shell_word w;
 		int ifs = 0;
-		size_t limit = v.len - pos > CMD_WINDOW ? pos + CMD_WINDOW : v.len;
 		if (e.have_first) {
 			/* cmd_read read this very word: the same value, position
 			 * (after the same blanks) and limit */
@@ -752,20 +852,11 @@ static int judge(sk_slice v, size_t pos, enum ctx ctx, unsigned char stop, const
 			size_t p = shell_skip_blanks(v, pos, limit, &ifs);
 			shell_word_read(v, p, limit, &w);
 		}
-		if (w.len >= 2 && w.len < 20 && is_alpha((unsigned char)w.text[0])) {
-			size_t q = shell_skip_blanks(v, w.end, limit, &ifs);
-			for (int k = 0; k < 4 && q < limit; k++) {
-				shell_word a;
-				shell_word_read(v, q, limit, &a);
-				if (a.len == 0)
-					break;
-				if (a.len >= 2 && a.text[0] == '-')
-					*head_cmd = 1;
-				q = shell_skip_blanks(v, a.end, limit, &ifs);
-			}
-		}
+		if (w.len >= 2 && w.len < 20 && is_alpha((unsigned char)w.text[0]))
+			*head_cmd = options_follow(v, w.end, limit, in->classes);
 		return 0;
 	}
+
 	*head_cmd = 1;
 	unsigned f = e.cmd->flags;
 	int plaus = args_plausible(&e);
@@ -809,6 +900,72 @@ static int judge(sk_slice v, size_t pos, enum ctx ctx, unsigned char stop, const
 	return 0;
 }
 
+/* Decide one command position. Returns the score (0 if nothing) and
+ * sets *head_cmd if a command line starts there. */
+static inline int judge(sk_slice v, size_t pos, enum ctx ctx, unsigned char stop, const det_input *in, det_hit *hit,
+			int *head_cmd)
+{
+	size_t limit = v.len - pos > CMD_WINDOW ? pos + CMD_WINDOW : v.len;
+	if (in->loc != LOC_PATH && in->loc != LOC_PATH_SEGMENT) {
+		/* Most command positions hold a plain word (q=0.9, Win64,
+		 * keep-alive): its text is its bytes, so the lookup cmd_read
+		 * would do runs on them directly, and a word that is neither a
+		 * command nor a shell keyword leaves cmd_read with nothing, as
+		 * judge_read sees it. A word of SHELL_WORD_MAX bytes or more
+		 * is truncated there and names nothing, whatever follows its
+		 * first SHELL_WORD_MAX bytes, so the look stops there. A word
+		 * that is no path (no leading '/', no drive "C:") is a command
+		 * only as a bare name of at most CMD_NAME_MAX + 4 bytes, and
+		 * has no options looked for from 20 bytes on: once its first 20
+		 * bytes are plain (copied as they are, no glob among them),
+		 * what follows cannot make it either. Blanks other than space
+		 * and tab, '{' (brace expansion) and a path location's prefixes
+		 * take the full read. */
+		size_t p = pos, end;
+		while (p < limit && (v.p[p] == ' ' || v.p[p] == '\t'))
+			p++;
+		size_t room = p < limit && v.p[p] != '/' && !(p + 1 < limit && v.p[p + 1] == ':') ? 20 : SHELL_WORD_MAX;
+		size_t cap = limit - p > room ? p + room : limit;
+		if (p < limit && v.p[p] != '{' && (end = shell_word_plain(v, p, cap)) != 0) {
+			const char *t = v.p + p;
+			size_t n = end - p;
+			int ab;
+			if (n >= room) {
+				*head_cmd = 0;
+				return 0;
+			}
+			/* room 20: no leading '/' nor ':' second, so cmd_lookup1
+			 * would take its bare-name branch */
+			if (!(n <= 5 && raw_is_keyword(t, n)) && !(room == 20 ? cmd_bare(t, n) : cmd_lookup1(t, n, 0, &ab))) {
+				*head_cmd = n >= 2 && n < 20 && is_alpha((unsigned char)t[0]) && options_follow(v, end, limit, in->classes);
+				return 0;
+			}
+		}
+	}
+	/* The first word as cmd_read reads it (the same blanks, brace check
+	 * and limit): when it is empty, or neither a keyword, a command nor
+	 * $0, cmd_read finds nothing and judge_read only looks for options
+	 * after it, done here without cmd_read's record. */
+	int ifs = 0;
+	size_t p = shell_skip_blanks(v, pos, limit, &ifs);
+	if (p >= limit || v.p[p] != '{') {
+		shell_word w;
+		int ab;
+		shell_word_read(v, p, limit, &w);
+		if (w.len == 0) {
+			*head_cmd = 0;
+			return 0;
+		}
+		if (!word_is_keyword(&w) && !cmd_lookup(w.text, w.len, w.flags, &ab, in->loc == LOC_PATH || in->loc == LOC_PATH_SEGMENT) &&
+		    !((w.flags & SHW_SHELL0) && w.len == 2)) {
+			*head_cmd = w.len >= 2 && w.len < 20 && is_alpha((unsigned char)w.text[0]) &&
+				    options_follow(v, w.end, limit, in->classes);
+			return 0;
+		}
+	}
+	return judge_read(v, pos, limit, ctx, stop, in, hit, head_cmd);
+}
+
 /* Shellshock: a function definition at the start of a value. */
 static int shellshock(sk_slice v, det_hit *hit)
 {
@@ -831,10 +988,122 @@ static int shellshock(sk_slice v, det_hit *hit)
 		    j + 1);
 }
 
+/* Only the bytes the main scan of cmdi_detect tests start anything: the
+ * separator bytes of sep_at (; & | CR LF NUL, '%' of %0a), '$' '<' '`'
+ * (SS_ALWAYS), '/' in a path location (SS_PATH), and s e p in either
+ * case (SS_EVAL) when eval_call may run. At any other byte the chain is
+ * a no-op (sc stays 0), so the scan moves on to the next such byte. The
+ * blanks that make a value prose (SS_BLANK: space, tab, high bytes) are
+ * looked for only when a line break asks. powershell() hops the same
+ * way between its anchors. A constant expression, so that the compiler
+ * builds the table (as in classes.c). */
+enum {
+	SS_ALWAYS = 1,
+	SS_EVAL = 2,
+	SS_PSDASH = 4,  /* the anchors of powershell(): - ( . */
+	SS_PSPAREN = 8,
+	SS_PSDOT = 16,
+	SS_PATH = 32,
+	SS_BLANK = 64,
+};
+#define SS(c)                                                                                                     \
+	((((c) == '\n' || (c) == '\r' || (c) == '\0' || (c) == ';' || (c) == '&' || (c) == '|' || (c) == '%' ||    \
+	   (c) == '$' || (c) == '<' || (c) == '`') ? SS_ALWAYS : 0) |                                                \
+	 ((((c) | 0x20) == 's' || ((c) | 0x20) == 'e' || ((c) | 0x20) == 'p') ? SS_EVAL : 0) |                       \
+	 ((c) == '-' ? SS_PSDASH : (c) == '(' ? SS_PSPAREN : (c) == '.' ? SS_PSDOT : 0) |                            \
+	 ((c) == '/' ? SS_PATH : 0) | (((c) == ' ' || (c) == '\t' || (c) >= 0x80) ? SS_BLANK : 0))
+#define SS4(c) SS(c), SS((c) + 1), SS((c) + 2), SS((c) + 3)
+#define SS16(c) SS4(c), SS4((c) + 4), SS4((c) + 8), SS4((c) + 12)
+#define SS64(c) SS16(c), SS16((c) + 16), SS16((c) + 32), SS16((c) + 48)
+
+static const unsigned char scan_stop[256] = { SS64(0u), SS64(64u), SS64(128u), SS64(192u) };
+
+/* PowerShell download and exec words. Each has exactly one '-', '(' or
+ * '.', at a fixed offset (`at`): the scan visits only those bytes, and
+ * only the kinds that a word whose letters the value has (`letters`, as
+ * DC_LETTER bits) is anchored at, and tries there the words whose byte
+ * next to the anchor (`key`, before it, or after it for an anchor at
+ * 0) is there too. The hit is the first word by start, then by list
+ * order, as a left-to-right walk trying every word at each start would
+ * find. */
+static int powershell(sk_slice v, uint64_t cl, det_hit *hit)
+{
+#define PS(s, a, k, l) { s, sizeof(s) - 1, a, k, l }
+	static const struct {
+		const char *s;
+		size_t n, at;
+		unsigned char key;
+		uint64_t letters;
+	} ps[] = {
+		PS("invoke-expression", 6, 'e', DC_LETTERS4('e', 'i', 'k', 'n') | DC_LETTERS4('o', 'p', 'r', 's') | DC_LETTERS2('v', 'x')),
+		PS("iex(", 3, 'x', DC_LETTERS3('e', 'i', 'x')),
+		PS("iex (", 4, ' ', DC_LETTERS3('e', 'i', 'x')),
+		PS("invoke-webrequest", 6, 'e',
+		   DC_LETTERS4('b', 'e', 'i', 'k') | DC_LETTERS4('n', 'o', 'q', 'r') | DC_LETTERS4('s', 't', 'u', 'v') | DC_LETTER('w')),
+		PS("downloadstring(", 14, 'g', DC_LETTERS4('a', 'd', 'g', 'i') | DC_LETTERS4('l', 'n', 'o', 'r') | DC_LETTERS3('s', 't', 'w')),
+		PS("start-process", 5, 't', DC_LETTERS4('a', 'c', 'e', 'o') | DC_LETTERS4('p', 'r', 's', 't')),
+		PS("-encodedcommand", 0, 'e', DC_LETTERS4('a', 'c', 'd', 'e') | DC_LETTERS3('m', 'n', 'o')),
+		PS("net.webclient", 3, 't', DC_LETTERS4('b', 'c', 'e', 'i') | DC_LETTERS4('l', 'n', 't', 'w')),
+		PS("frombase64string(", 16, 'g', DC_LETTERS4('a', 'b', 'e', 'f') | DC_LETTERS4('g', 'i', 'm', 'n') | DC_LETTERS4('o', 'r', 's', 't')),
+	};
+#undef PS
+	/* the words anchored at each anchor byte, in list order */
+	static const unsigned char dash[] = { 0, 3, 5, 6 }, paren[] = { 1, 2, 4, 8 }, dot[] = { 7 };
+	unsigned stop = 0;
+	if ((cl & DC_DASH) && (det_has_letters(cl, ps[0].letters) || det_has_letters(cl, ps[3].letters) ||
+			       det_has_letters(cl, ps[5].letters) || det_has_letters(cl, ps[6].letters)))
+		stop |= SS_PSDASH;
+	if ((cl & DC_PAREN) && (det_has_letters(cl, ps[1].letters) || det_has_letters(cl, ps[4].letters) ||
+				det_has_letters(cl, ps[8].letters)))
+		stop |= SS_PSPAREN; /* ps[2] has the letters of ps[1] */
+	if ((cl & DC_DOT) && det_has_letters(cl, ps[7].letters))
+		stop |= SS_PSDOT;
+	if (!stop)
+		return 0;
+	size_t best = (size_t)-1, bf = 0;
+	for (size_t j = 0; j < v.len; j++) {
+		while (j + 4 <= v.len &&
+		       !((scan_stop[(unsigned char)v.p[j]] | scan_stop[(unsigned char)v.p[j + 1]] |
+			  scan_stop[(unsigned char)v.p[j + 2]] | scan_stop[(unsigned char)v.p[j + 3]]) &
+			 stop))
+			j += 4;
+		while (j < v.len && !(scan_stop[(unsigned char)v.p[j]] & stop))
+			j++;
+		if (j >= v.len)
+			break;
+		/* no word's anchor is more than 16 bytes in: a later anchor
+		 * cannot start a word before the best one */
+		if (best != (size_t)-1 && j > best + 16)
+			break;
+		unsigned char c = (unsigned char)v.p[j];
+		const unsigned char *fs = c == '-' ? dash : c == '(' ? paren : dot;
+		size_t nf = c == '-' ? sizeof(dash) : c == '(' ? sizeof(paren) : sizeof(dot);
+		for (size_t x = 0; x < nf; x++) {
+			size_t f = fs[x], at = ps[f].at;
+			if (j < at)
+				continue;
+			size_t k = at ? j - 1 : j + 1;
+			if (k >= v.len || lc((unsigned char)v.p[k]) != ps[f].key)
+				continue;
+			size_t i = j - at;
+			if (i > best || (i == best && f > bf) || ps[f].n > v.len - i || !eq_ci_n(v.p + i, ps[f].s, ps[f].n))
+				continue;
+			/* invoke-expression, iex( and iex ( only as a word of their own */
+			if (f <= 2 && i > 0 && is_alpha((unsigned char)v.p[i - 1]))
+				continue;
+			best = i;
+			bf = f;
+		}
+	}
+	if (best == (size_t)-1)
+		return 0;
+	return fill(hit, "cmdi.powershell: PowerShell download or exec", DET_SCORE_CRITICAL, best, best + ps[bf].n);
+}
+
 /* Standalone keyword shapes: SSI exec, PHP exec calls, PowerShell. Each
  * search runs only when the value has the bytes its keyword needs (`cl`,
  * the value's classes), so a header of words and dots costs no scan. */
-static int keyword_shapes(sk_slice v, unsigned cl, det_hit *hit)
+static int keyword_shapes(sk_slice v, uint64_t cl, det_hit *hit)
 {
 	long k;
 	if ((cl & DC_BANG) && (k = find_ci(v.p, v.len, "!--#exec")) >= 0)
@@ -861,25 +1130,8 @@ static int keyword_shapes(sk_slice v, unsigned cl, det_hit *hit)
 			}
 		}
 	}
-	static const char *const ps[] = { "invoke-expression", "iex(", "iex (", "invoke-webrequest", "downloadstring(",
-					  "start-process", "-encodedcommand", "net.webclient", "frombase64string(" };
-	/* one pass: only positions whose byte starts one of the words; each
-	 * word has a '-', '(' or '.' */
-	for (size_t i = 0; (cl & (DC_DASH | DC_PAREN | DC_DOT)) && i < v.len; i++) {
-		unsigned char c = lc((unsigned char)v.p[i]);
-		if (c != 'i' && c != 'd' && c != 's' && c != '-' && c != 'n' && c != 'f')
-			continue;
-		for (size_t f = 0; f < sizeof(ps) / sizeof(ps[0]); f++) {
-			if ((unsigned char)ps[f][0] != c)
-				continue;
-			size_t m = 0;
-			while (ps[f][m] && i + m < v.len && lc((unsigned char)v.p[i + m]) == (unsigned char)ps[f][m])
-				m++;
-			if (ps[f][m] == '\0' && (c != 'i' || f > 2 || i == 0 || !is_alpha((unsigned char)v.p[i - 1])))
-				return fill(hit, "cmdi.powershell: PowerShell download or exec", DET_SCORE_CRITICAL, i,
-					    i + m);
-		}
-	}
+	if ((cl & (DC_DASH | DC_PAREN | DC_DOT)) && powershell(v, cl, hit))
+		return 1;
 	if ((cl & DC_PERCENT) && (k = find_ci(v.p, v.len, "%comspec%")) >= 0)
 		return fill(hit, "cmdi.cmd: %COMSPEC% runs cmd.exe", DET_SCORE_CRITICAL, (size_t)k, (size_t)k + 9);
 	/* PHP superglobal run through braces: {$_GET["cmd"]} */
@@ -956,28 +1208,11 @@ static sk_slice region(sk_slice v, size_t from, unsigned char close)
 	return v;
 }
 
-/* Only the bytes the main scan of cmdi_detect tests start anything:
- * blanks, control and high bytes (SS_ALWAYS: c <= ' ' or c >= 0x80), the
- * separator bytes of sep_at (; & | CR LF NUL, '%' of %0a), '$' '<' '`'
- * '/', and s e p in either case (SS_EVAL) when eval_call may run. At any
- * other byte the chain is a no-op (sc stays 0), so the scan moves on to
- * the next such byte. A constant expression, so that the compiler builds
- * the table (as in classes.c). */
-enum { SS_ALWAYS = 1, SS_EVAL = 2 };
-#define SS(c)                                                                                                     \
-	((((c) <= ' ' || (c) >= 0x80 || (c) == ';' || (c) == '&' || (c) == '|' || (c) == '%' || (c) == '$' ||      \
-	   (c) == '<' || (c) == '`' || (c) == '/') ? SS_ALWAYS : 0) |                                                \
-	 ((((c) | 0x20) == 's' || ((c) | 0x20) == 'e' || ((c) | 0x20) == 'p') ? SS_EVAL : 0))
-#define SS4(c) SS(c), SS((c) + 1), SS((c) + 2), SS((c) + 3)
-#define SS16(c) SS4(c), SS4((c) + 4), SS4((c) + 8), SS4((c) + 12)
-#define SS64(c) SS16(c), SS16((c) + 16), SS16((c) + 32), SS16((c) + 48)
-
-static const unsigned char scan_stop[256] = { SS64(0u), SS64(64u), SS64(128u), SS64(192u) };
 
 int cmdi_detect(const det_input *in, det_hit *hit)
 {
 	sk_slice v = in->value;
-	unsigned cl = in->classes;
+	uint64_t cl = in->classes;
 	/* every rule needs a separator, a substitution, a brace, a quote or
 	 * a parenthesis; plain words and numbers leave here */
 	if (!(cl & (DC_SEMI | DC_PIPE | DC_AMP | DC_DOLLAR | DC_BACKTICK | DC_CTL | DC_BRACE | DC_PAREN | DC_LT | DC_BANG |
@@ -1011,13 +1246,23 @@ int cmdi_detect(const det_input *in, det_hit *hit)
 		if (best >= DET_SCORE_CRITICAL)
 			return 1;
 	}
-	int seen_space = 0; /* a blank before this point: the text is prose-like */
+	/* a blank before this point: the text is prose-like. The scan
+	 * passes every blank (it jumps only over separators and backticks),
+	 * so "a blank was passed" is "a blank in [0, i)"; that is looked up
+	 * (from `blank_to` on) only at a line break, the one place it counts. */
+	int seen_space = 0;
+	size_t blank_to = 0;
 	int in_btick = 0;
 	int pathloc = in->loc == LOC_PATH || in->loc == LOC_PATH_SEGMENT;
 	int evals = (cl & DC_PAREN) && (cl & (DC_SQUOTE | DC_DQUOTE)); /* the eval_call branch can run */
 	/* the bytes the scan below stops at (see scan_stop) */
-	unsigned stop = evals ? SS_ALWAYS | SS_EVAL : SS_ALWAYS;
+	unsigned stop = SS_ALWAYS | (evals ? SS_EVAL : 0) | (pathloc ? SS_PATH : 0);
 	for (size_t i = 0; i < v.len; i++) {
+		while (i + 4 <= v.len &&
+		       !((scan_stop[(unsigned char)v.p[i]] | scan_stop[(unsigned char)v.p[i + 1]] |
+			  scan_stop[(unsigned char)v.p[i + 2]] | scan_stop[(unsigned char)v.p[i + 3]]) &
+			 stop))
+			i += 4;
 		while (i < v.len && !(scan_stop[(unsigned char)v.p[i]] & stop))
 			i++;
 		if (i >= v.len)
@@ -1025,10 +1270,6 @@ int cmdi_detect(const det_input *in, det_hit *hit)
 		unsigned char c = (unsigned char)v.p[i];
 		size_t sl;
 		sc = 0;
-		if (c == ' ' || c == '\t' || c >= 0x80) {
-			seen_space = 1;
-			continue;
-		}
 		if ((sl = sep_at(v, i)) != 0) {
 			size_t j = i + sl - 1;
 			int nl = c == '\n' || c == '\r' || sl == 3;
@@ -1040,6 +1281,9 @@ int cmdi_detect(const det_input *in, det_hit *hit)
 			if (nl) {
 				/* a new line after prose is a new sentence; after a
 				 * single token (127.0.0.1\nid) it is an injection */
+				for (; !seen_space && blank_to < i; blank_to++)
+					if (scan_stop[(unsigned char)v.p[blank_to]] & SS_BLANK)
+						seen_space = 1;
 				if (seen_space || i > 64)
 					ctx = CTX_WEAK;
 				while (j + 1 < v.len && (v.p[j + 1] == '\n' || v.p[j + 1] == '\r'))

@@ -138,6 +138,48 @@ static size_t read_brace_param(const char *p, size_t pos, size_t limit, shell_wo
 	return i < limit ? i + 1 : limit;
 }
 
+/* The bytes shell_word_read copies into the word as they are (the
+ * default arm of its switch): all but blanks, the bytes that end a word,
+ * quotes, escapes, expansions and globs. A constant expression, so that
+ * the compiler builds the table. */
+#define WP(c)                                                                                                     \
+	(!((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r' || (c) == ';' || (c) == '&' || (c) == '<' ||   \
+	   (c) == '>' || (c) == '(' || (c) == ')' || (c) == '\0' || (c) == '|' || (c) == '\'' || (c) == '"' ||       \
+	   (c) == '\\' || (c) == '^' || (c) == '`' || (c) == '$' || (c) == '%' || (c) == '?' || (c) == '*' ||      \
+	   (c) == '['))
+#define WP4(c) WP(c), WP((c) + 1), WP((c) + 2), WP((c) + 3)
+#define WP16(c) WP4(c), WP4((c) + 4), WP4((c) + 8), WP4((c) + 12)
+#define WP64(c) WP16(c), WP16((c) + 16), WP16((c) + 32), WP16((c) + 48)
+
+static const unsigned char word_plain[256] = { WP64(0u), WP64(64u), WP64(128u), WP64(192u) };
+
+size_t shell_word_plain(sk_slice v, size_t pos, size_t limit)
+{
+	if (limit > v.len)
+		limit = v.len;
+	const char *p = v.p;
+	size_t i = pos;
+	/* a leading @ is dropped from the word: not its own bytes */
+	if (i >= limit || !word_plain[(unsigned char)p[i]] || p[i] == '@')
+		return 0;
+	while (i + 4 <= limit && (word_plain[(unsigned char)p[i]] & word_plain[(unsigned char)p[i + 1]] &
+				  word_plain[(unsigned char)p[i + 2]] & word_plain[(unsigned char)p[i + 3]]))
+		i += 4;
+	while (i < limit && word_plain[(unsigned char)p[i]])
+		i++;
+	if (i == limit)
+		return i;
+	switch (p[i]) {
+	case ' ': case '\t': case '\n': case '\r': case ';': case '&': case '<': case '>':
+	case '(': case ')': case '\0':
+		return i;
+	case '|':
+		return shell_sjis_trail(v, i) ? 0 : i;
+	default:
+		return 0;
+	}
+}
+
 size_t shell_word_read(sk_slice v, size_t pos, size_t limit, shell_word *w)
 {
 	const char *p = v.p;
@@ -152,6 +194,22 @@ size_t shell_word_read(sk_slice v, size_t pos, size_t limit, shell_word *w)
 		i++;
 	while (i < limit) {
 		unsigned char c = (unsigned char)p[i];
+		if (word_plain[c]) {
+			/* a run of plain bytes goes in as one copy, as put() would
+			 * one by one (truncated and flagged past the buffer) */
+			size_t j = i + 1;
+			while (j < limit && word_plain[(unsigned char)p[j]])
+				j++;
+			size_t n = j - i, room = SHELL_WORD_MAX - w->len;
+			if (n > room) {
+				n = room;
+				w->flags |= SHW_TRUNC;
+			}
+			memcpy(w->text + w->len, p + i, n);
+			w->len += n;
+			i = j;
+			continue;
+		}
 		int mid = w->len > 0; /* something already in the word */
 		switch (c) {
 		case ' ': case '\t': case '\n': case '\r': case ';': case '&': case '<': case '>':
