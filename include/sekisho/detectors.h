@@ -12,6 +12,9 @@
 int sqli_detect(const det_input *in, det_hit *hit);      /* lib/detect/sqli.c */
 int xss_detect(const det_input *in, det_hit *hit);       /* lib/detect/xss.c */
 int cmdi_detect(const det_input *in, det_hit *hit);      /* lib/detect/cmdi.c */
+/* For the unit tests: is cmdi's first-letter index of its command table
+ * (and its longest-name bound) in step with the table? */
+bool cmdi_index_consistent(void);
 int traversal_detect(const det_input *in, det_hit *hit); /* lib/detect/traversal.c: ../, sensitive paths, php:// */
 int rfi_detect(const det_input *in, det_hit *hit);       /* lib/detect/rfi.c: remote includes */
 int ognl_detect(const det_input *in, det_hit *hit);      /* lib/detect/ognl.c: Struts2 OGNL */

@@ -176,7 +176,8 @@ static const struct cmd_def cmd_table[] = {
  * order: the rows whose name starts with letter c are
  * cmd_by_letter[cmd_letter_at[c - 'a'] .. cmd_letter_at[c - 'a' + 1]).
  * An exact lookup walks one group instead of the whole table. A row
- * added to cmd_table must be added here (the count is checked below). */
+ * added to cmd_table must be added here: the count is checked below, and
+ * the grouping itself by cmdi_index_consistent in tests/unit/test_cmdi.c. */
 static const unsigned char cmd_by_letter[] = {
 	66,  19,  21,  28,  11,  20,  33,  35,  44,  45,  46,  68,  73,  93,  32,  49,  85,  107, 51,  64,  91,
 	112, 113, 65,  84,  63,  110, 8,   61,  71,  86,  0,   3,   4,   119, 31,  57,  42,  48,  60,  78,  111,
@@ -189,6 +190,26 @@ static const unsigned char cmd_letter_at[27] = {
 	0, 1, 4, 14, 18, 23, 25, 27, 31, 35, 35, 37, 42, 47, 56, 58, 70, 70, 77, 93, 108, 113, 114, 119, 121, 121, 122,
 };
 _Static_assert(sizeof(cmd_by_letter) == CMD_ROWS && CMD_ROWS < 256, "cmd_by_letter lists every row of cmd_table");
+
+bool cmdi_index_consistent(void)
+{
+	size_t g = 0;
+	for (unsigned letter = 0; letter < 26; letter++) {
+		if (cmd_letter_at[letter] != g)
+			return false;
+		for (size_t r = 0; r < CMD_ROWS; r++) {
+			if (((unsigned char)cmd_table[r].name[0] | 0x20u) - 'a' != letter)
+				continue;
+			if (g >= CMD_ROWS || cmd_by_letter[g] != r)
+				return false;
+			g++;
+		}
+	}
+	for (size_t r = 0; r < CMD_ROWS; r++)
+		if (strlen(cmd_table[r].name) > CMD_NAME_MAX)
+			return false;
+	return cmd_letter_at[26] == g && g == CMD_ROWS;
+}
 
 /* Sub-commands of net and reg that an attacker uses. */
 static const char *const subcmds[] = {

@@ -45,9 +45,16 @@ static void test_focus(void)
 	CHECK_INT(h.off, 0);
 }
 
+/* The hand-kept first-letter index of the command table matches the table. */
+static void test_index(void)
+{
+	CHECK(cmdi_index_consistent());
+}
+
 int main(void)
 {
 	DETECTOR_TEST_INIT(D);
+	RUN(test_index);
 	RUN(test_data);
 	RUN(test_linear);
 	RUN(test_short);
