@@ -588,6 +588,119 @@ static void fill(sqli_stream *q, sk_slice v, sql_ctx ctx)
 			    (text_is(q, i, "AS") && ty(q, i + 1) == 'n' && text_is(q, i + 2, "WHERE"));
 }
 
+/* The pre-scan (sqli_maybe) classes of a byte, after sql_lexer.c:
+ * SQ_W a byte of a word (its is_word: letters, digits, _ $ and bytes >=
+ * 0x80), SQ_L an ASCII letter (every keyword starts with one), SQ_G a
+ * byte that no token but a word or an unterminated literal ends with
+ * ([A-Za-z_]), SQ_GN those of them that also end no hex number "0x1f" and
+ * no encoded space "%0a".."%0d" ([g-zG-Z_]). A constant expression, so
+ * that the compiler builds the table (as in classes.c). */
+enum { SQ_W = 1, SQ_L = 2, SQ_G = 4, SQ_GN = 8 };
+#define SQ_LETTER(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+#define SQ_HEXLETTER(c) (((c) >= 'a' && (c) <= 'f') || ((c) >= 'A' && (c) <= 'F'))
+#define SQ(c)                                                                                                     \
+	(((SQ_LETTER(c) || ((c) >= '0' && (c) <= '9') || (c) == '_' || (c) == '$' || (c) >= 0x80) ? SQ_W : 0) |      \
+	 (SQ_LETTER(c) ? SQ_L : 0) | ((SQ_LETTER(c) || (c) == '_') ? SQ_G : 0) |                                     \
+	 (((SQ_LETTER(c) && !SQ_HEXLETTER(c)) || (c) == '_') ? SQ_GN : 0))
+#define SQ4(c) SQ(c), SQ((c) + 1), SQ((c) + 2), SQ((c) + 3)
+#define SQ16(c) SQ4(c), SQ4((c) + 4), SQ4((c) + 8), SQ4((c) + 12)
+#define SQ64(c) SQ16(c), SQ16((c) + 16), SQ16((c) + 32), SQ16((c) + 48)
+
+static const unsigned char sq_class[256] = { SQ64(0u), SQ64(64u), SQ64(128u), SQ64(192u) };
+
+/* Is the two-byte sequence `a` `b` in s[0..n)? */
+static int has_pair(const unsigned char *s, size_t n, unsigned char a, unsigned char b)
+{
+	const unsigned char *p = s, *end = s + n;
+	while (p + 1 < end && (p = memchr(p, a, (size_t)(end - 1 - p))) != NULL) {
+		if (p[1] == b)
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+/* Can a token of keyword `k` be one that a rule acts on? The rules (see
+ * check_break and check_all) act at an AND/OR/XOR ('&'), at a statement
+ * ('E': SELECT, also after UNION), at a clause keyword (ORDER GROUP
+ * HAVING WHERE PROCEDURE), INTO, PROGRAM, DUPLICATE, CASE or a catalog
+ * keyword (SQL_KW_DANGER), and at a function call ('f', only with a '('
+ * in the value) that delays, raises an error, reaches out (SQL_KW_TIME,
+ * _ERR, _OOB), casts or branches (CAST CONVERT IF IIF). Any other keyword
+ * only shapes what those rules accept around them. */
+static int sqli_trigger(const sql_keyword *k, int paren)
+{
+	switch (k->cls) {
+	case SQL_T_LOGIC:
+	case SQL_T_STATEMENT:
+		return 1;
+	case SQL_T_KEYWORD:
+		return (k->flags & (SQL_KW_DANGER | SQL_KW_CLAUSE)) || strcmp(k->word, "INTO") == 0 ||
+		       strcmp(k->word, "PROGRAM") == 0 || strcmp(k->word, "DUPLICATE") == 0 ||
+		       strcmp(k->word, "CASE") == 0;
+	case SQL_T_FUNCTION:
+		return paren && ((k->flags & (SQL_KW_TIME | SQL_KW_ERR | SQL_KW_OOB)) || strcmp(k->word, "CAST") == 0 ||
+				 strcmp(k->word, "CONVERT") == 0 || strcmp(k->word, "IF") == 0 ||
+				 strcmp(k->word, "IIF") == 0);
+	default:
+		return 0;
+	}
+}
+
+/* A necessary condition for any finding in any context, cheaper than
+ * lexing: every rule acts at one of the tokens below (the break token of
+ * check_break, the token at i of check_all), so a value in which the
+ * lexer can produce none of them has no finding. Returns 0 only then.
+ *   - "&&" "||" (the '&' operators), "@@" (a system variable);
+ *   - a comment ("#", "--", slash-star) in a value with a quote: the
+ *     "sc" rule, the only one acting at a comment, needs a quoted context;
+ *   - a keyword that sqli_trigger accepts. The lexer's words run to the
+ *     end of their run of is_word bytes, so a keyword token is the whole
+ *     rest of such a run from where the word starts; and a word starts at
+ *     a letter whose previous byte ends a token. Tokens end in [A-Za-z_]
+ *     only as words (which run on) or unterminated literals (to the end),
+ *     save hex numbers and "%0a".."%0d" spaces, which end in a-f/A-F: so
+ *     every letter after a byte other than [A-Za-z_] is looked up, and
+ *     after a-f/A-F too when the value holds "0x", "0X" or "%0".
+ * Every condition holds of the value if it holds of a '/'-segment of it
+ * ('/' is no word byte), so this also covers sqli_detect's path loop. */
+static int sqli_maybe(sk_slice v, unsigned cl)
+{
+	const unsigned char *s = (const unsigned char *)v.p;
+	size_t n = v.len;
+	if ((cl & DC_AMP) && has_pair(s, n, '&', '&'))
+		return 1;
+	if ((cl & DC_PIPE) && has_pair(s, n, '|', '|'))
+		return 1;
+	if ((cl & DC_AT) && has_pair(s, n, '@', '@'))
+		return 1;
+	if ((cl & (DC_SQUOTE | DC_DQUOTE)) &&
+	    ((cl & DC_HASH) || ((cl & DC_DASH) && has_pair(s, n, '-', '-')) || ((cl & DC_SLASH) && has_pair(s, n, '/', '*'))))
+		return 1;
+	if (!(cl & DC_ALPHA))
+		return 0;
+	unsigned glue = SQ_G;
+	if (((cl & DC_DIGIT) && (has_pair(s, n, '0', 'x') || has_pair(s, n, '0', 'X'))) ||
+	    ((cl & DC_PERCENT) && has_pair(s, n, '%', '0')))
+		glue = SQ_GN;
+	int paren = (cl & DC_PAREN) != 0;
+	unsigned prev = 0;
+	size_t run = 0; /* end of the is_word run holding the last candidate */
+	for (size_t i = 0; i < n; i++) {
+		unsigned k = sq_class[s[i]];
+		if ((k & SQ_L) && !(prev & glue)) {
+			if (i >= run)
+				for (run = i + 1; run < n && (sq_class[s[run]] & SQ_W); run++)
+					;
+			const sql_keyword *kw = sql_keyword_find((const char *)s + i, run - i);
+			if (kw && sqli_trigger(kw, paren))
+				return 1;
+		}
+		prev = k;
+	}
+	return 0;
+}
+
 /* Bytes that can separate SQL words in a bare value. */
 #define SQLI_SEPARATORS                                                                                   \
 	(DC_SPACE | DC_PAREN | DC_SLASH | DC_SEMI | DC_CTL | DC_HIGH | DC_PLUS | DC_AT | DC_BACKTICK |        \
@@ -640,6 +753,8 @@ int sqli_detect(const det_input *in, det_hit *hit)
 	 * separator, or "||"/"&&" with a comparison ("1 || 1=1"). */
 	if (!(cl & (DC_SQUOTE | DC_DQUOTE)) && !((cl & DC_ALPHA) && (cl & SQLI_SEPARATORS)) &&
 	    !((cl & (DC_PIPE | DC_AMP)) && (cl & (DC_EQUALS | DC_LT | DC_GT))))
+		return 0;
+	if (!sqli_maybe(in->value, cl))
 		return 0;
 	if (sqli_one(in, cl, hit))
 		return 1;
