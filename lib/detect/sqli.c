@@ -22,6 +22,7 @@
  */
 #include "sekisho/detectors.h"
 #include "sekisho/sql_lexer.h"
+#include "sql_kw.h"
 
 #include <string.h>
 
@@ -593,20 +594,21 @@ static void fill(sqli_stream *q, sk_slice v, sql_ctx ctx)
  * 0x80), SQ_L an ASCII letter (every keyword starts with one), SQ_G a
  * byte that no token but a word or an unterminated literal ends with
  * ([A-Za-z_]), SQ_GN those of them that also end no hex number "0x1f" and
- * no encoded space "%0a".."%0d" ([g-zG-Z_]). A constant expression, so
- * that the compiler builds the table (as in classes.c). */
+ * no encoded space "%0a".."%0d" ([g-zG-Z_]); bits 8-15 the byte's upper
+ * case for the keyword hash (SQL_KW_UP). A constant expression, so that
+ * the compiler builds the table (as in classes.c). */
 enum { SQ_W = 1, SQ_L = 2, SQ_G = 4, SQ_GN = 8 };
 #define SQ_LETTER(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
 #define SQ_HEXLETTER(c) (((c) >= 'a' && (c) <= 'f') || ((c) >= 'A' && (c) <= 'F'))
 #define SQ(c)                                                                                                     \
 	(((SQ_LETTER(c) || ((c) >= '0' && (c) <= '9') || (c) == '_' || (c) == '$' || (c) >= 0x80) ? SQ_W : 0) |      \
 	 (SQ_LETTER(c) ? SQ_L : 0) | ((SQ_LETTER(c) || (c) == '_') ? SQ_G : 0) |                                     \
-	 (((SQ_LETTER(c) && !SQ_HEXLETTER(c)) || (c) == '_') ? SQ_GN : 0))
+	 (((SQ_LETTER(c) && !SQ_HEXLETTER(c)) || (c) == '_') ? SQ_GN : 0) | (SQL_KW_UP(c) << 8))
 #define SQ4(c) SQ(c), SQ((c) + 1), SQ((c) + 2), SQ((c) + 3)
 #define SQ16(c) SQ4(c), SQ4((c) + 4), SQ4((c) + 8), SQ4((c) + 12)
 #define SQ64(c) SQ16(c), SQ16((c) + 16), SQ16((c) + 32), SQ16((c) + 48)
 
-static const unsigned char sq_class[256] = { SQ64(0u), SQ64(64u), SQ64(128u), SQ64(192u) };
+static const unsigned short sq_class[256] = { SQ64(0u), SQ64(64u), SQ64(128u), SQ64(192u) };
 
 /* Is the two-byte sequence `a` `b` in s[0..n)? */
 static int has_pair(const unsigned char *s, size_t n, unsigned char a, unsigned char b)
@@ -620,7 +622,7 @@ static int has_pair(const unsigned char *s, size_t n, unsigned char a, unsigned 
 	return 0;
 }
 
-/* Can a token of keyword `k` be one that a rule acts on? The rules (see
+/* Can a token of keyword `k` (NULL: no keyword) be one that a rule acts on? The rules (see
  * check_break and check_all) act at an AND/OR/XOR ('&'), at a statement
  * ('E': SELECT, also after UNION), at a clause keyword (ORDER GROUP
  * HAVING WHERE PROCEDURE), INTO, PROGRAM, DUPLICATE, CASE or a catalog
@@ -630,18 +632,23 @@ static int has_pair(const unsigned char *s, size_t n, unsigned char a, unsigned 
  * only shapes what those rules accept around them. */
 static int sqli_trigger(const sql_keyword *k, int paren)
 {
+	if (!k)
+		return 0;
 	switch (k->cls) {
 	case SQL_T_LOGIC:
 	case SQL_T_STATEMENT:
 		return 1;
 	case SQL_T_KEYWORD:
-		return (k->flags & (SQL_KW_DANGER | SQL_KW_CLAUSE)) || strcmp(k->word, "INTO") == 0 ||
-		       strcmp(k->word, "PROGRAM") == 0 || strcmp(k->word, "DUPLICATE") == 0 ||
-		       strcmp(k->word, "CASE") == 0;
+		return (k->flags & (SQL_KW_DANGER | SQL_KW_CLAUSE)) ||
+		       (k->len == 4 && (memcmp(k->word, "INTO", 4) == 0 || memcmp(k->word, "CASE", 4) == 0)) ||
+		       (k->len == 7 && memcmp(k->word, "PROGRAM", 7) == 0) ||
+		       (k->len == 9 && memcmp(k->word, "DUPLICATE", 9) == 0);
 	case SQL_T_FUNCTION:
-		return paren && ((k->flags & (SQL_KW_TIME | SQL_KW_ERR | SQL_KW_OOB)) || strcmp(k->word, "CAST") == 0 ||
-				 strcmp(k->word, "CONVERT") == 0 || strcmp(k->word, "IF") == 0 ||
-				 strcmp(k->word, "IIF") == 0);
+		return paren && ((k->flags & (SQL_KW_TIME | SQL_KW_ERR | SQL_KW_OOB)) ||
+				 (k->len == 4 && memcmp(k->word, "CAST", 4) == 0) ||
+				 (k->len == 7 && memcmp(k->word, "CONVERT", 7) == 0) ||
+				 (k->len == 2 && memcmp(k->word, "IF", 2) == 0) ||
+				 (k->len == 3 && memcmp(k->word, "IIF", 3) == 0));
 	default:
 		return 0;
 	}
@@ -679,24 +686,48 @@ static int sqli_maybe(sk_slice v, unsigned cl)
 		return 1;
 	if (!(cl & DC_ALPHA))
 		return 0;
-	unsigned glue = SQ_G;
+	/* the glue bit; shifted right by `sh` it lands on SQ_L */
+	unsigned glue = SQ_G, sh = 1;
 	if (((cl & DC_DIGIT) && (has_pair(s, n, '0', 'x') || has_pair(s, n, '0', 'X'))) ||
 	    ((cl & DC_PERCENT) && has_pair(s, n, '%', '0')))
-		glue = SQ_GN;
+		glue = SQ_GN, sh = 2;
 	int paren = (cl & DC_PAREN) != 0;
-	unsigned prev = 0;
-	size_t run = 0; /* end of the is_word run holding the last candidate */
-	for (size_t i = 0; i < n; i++) {
-		unsigned k = sq_class[s[i]];
-		if ((k & SQ_L) && !(prev & glue)) {
-			if (i >= run)
-				for (run = i + 1; run < n && (sq_class[s[run]] & SQ_W); run++)
-					;
-			const sql_keyword *kw = sql_keyword_find((const char *)s + i, run - i);
-			if (kw && sqli_trigger(kw, paren))
-				return 1;
+	size_t i = 0;
+	while (i < n) {
+		unsigned c = sq_class[s[i]];
+		if (!(c & SQ_W)) {
+			i++;
+			continue;
 		}
-		prev = k;
+		/* One run of word bytes [a, i), hashed on the way. Its
+		 * candidates (letters after a byte without the glue bit; the
+		 * byte before the run is no word byte) name words that end
+		 * where the run ends. */
+		size_t a = i;
+		unsigned h = SQL_KW_HASH0, all = c;
+		for (; i < n; i++) {
+			c = sq_class[s[i]];
+			if (!(c & SQ_W))
+				break;
+			h = SQL_KW_HASH(h, c >> 8);
+			all &= c;
+		}
+		if (all & glue) {
+			/* every byte has the glue bit: a is the only candidate */
+			if ((sq_class[s[a]] & SQ_L) &&
+			    sqli_trigger(sql_keyword_probe(h, (const char *)s + a, i - a), paren))
+				return 1;
+			continue;
+		}
+		/* digits, '$' or high bytes in the run ("1union", "x64") */
+		unsigned prev = 0;
+		for (size_t j = a; j < i; j++) {
+			c = sq_class[s[j]];
+			if ((c & ~(prev >> sh) & SQ_L) &&
+			    sqli_trigger(sql_keyword_find((const char *)s + j, i - j), paren))
+				return 1;
+			prev = c;
+		}
 	}
 	return 0;
 }
