@@ -610,12 +610,24 @@ enum { SQ_W = 1, SQ_L = 2, SQ_G = 4, SQ_GN = 8 };
 
 static const unsigned short sq_class[256] = { SQ64(0u), SQ64(64u), SQ64(128u), SQ64(192u) };
 
-/* Is the two-byte sequence `a` `b` in s[0..n)? */
+/* Is the two-byte sequence `a` `b` in s[0..n)? Searches for `a`. */
 static int has_pair(const unsigned char *s, size_t n, unsigned char a, unsigned char b)
 {
 	const unsigned char *p = s, *end = s + n;
 	while (p + 1 < end && (p = memchr(p, a, (size_t)(end - 1 - p))) != NULL) {
 		if (p[1] == b)
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+/* The same, searching for `b` (the rarer byte of "0x" and slash-star). */
+static int has_pair_b(const unsigned char *s, size_t n, unsigned char a, unsigned char b)
+{
+	const unsigned char *p = s + 1, *end = s + n;
+	while (p < end && (p = memchr(p, b, (size_t)(end - p))) != NULL) {
+		if (p[-1] == a)
 			return 1;
 		p++;
 	}
@@ -671,7 +683,7 @@ static int sqli_trigger(const sql_keyword *k, int paren)
  *     after a-f/A-F too when the value holds "0x", "0X" or "%0".
  * Every condition holds of the value if it holds of a '/'-segment of it
  * ('/' is no word byte), so this also covers sqli_detect's path loop. */
-static int sqli_maybe(sk_slice v, unsigned cl)
+static int sqli_maybe(sk_slice v, uint64_t cl)
 {
 	const unsigned char *s = (const unsigned char *)v.p;
 	size_t n = v.len;
@@ -682,13 +694,13 @@ static int sqli_maybe(sk_slice v, unsigned cl)
 	if ((cl & DC_AT) && has_pair(s, n, '@', '@'))
 		return 1;
 	if ((cl & (DC_SQUOTE | DC_DQUOTE)) &&
-	    ((cl & DC_HASH) || ((cl & DC_DASH) && has_pair(s, n, '-', '-')) || ((cl & DC_SLASH) && has_pair(s, n, '/', '*'))))
+	    ((cl & DC_HASH) || ((cl & DC_DASH) && has_pair(s, n, '-', '-')) || ((cl & DC_STAR) && has_pair_b(s, n, '/', '*'))))
 		return 1;
 	if (!(cl & DC_ALPHA))
 		return 0;
 	/* the glue bit; shifted right by `sh` it lands on SQ_L */
 	unsigned glue = SQ_G, sh = 1;
-	if (((cl & DC_DIGIT) && (has_pair(s, n, '0', 'x') || has_pair(s, n, '0', 'X'))) ||
+	if (((cl & DC_DIGIT) && (cl & DC_LETTER('x')) && (has_pair_b(s, n, '0', 'x') || has_pair_b(s, n, '0', 'X'))) ||
 	    ((cl & DC_PERCENT) && has_pair(s, n, '%', '0')))
 		glue = SQ_GN, sh = 2;
 	int paren = (cl & DC_PAREN) != 0;
@@ -720,8 +732,10 @@ static int sqli_maybe(sk_slice v, unsigned cl)
 			continue;
 		}
 		/* digits, '$' or high bytes in the run ("1union", "x64") */
-		unsigned prev = 0;
-		for (size_t j = a; j < i; j++) {
+		if ((sq_class[s[a]] & SQ_L) && sqli_trigger(sql_keyword_probe(h, (const char *)s + a, i - a), paren))
+			return 1;
+		unsigned prev = sq_class[s[a]];
+		for (size_t j = a + 1; j < i; j++) {
 			c = sq_class[s[j]];
 			if ((c & ~(prev >> sh) & SQ_L) &&
 			    sqli_trigger(sql_keyword_find((const char *)s + j, i - j), paren))
@@ -785,7 +799,7 @@ int sqli_detect(const det_input *in, det_hit *hit)
 	if (!(cl & (DC_SQUOTE | DC_DQUOTE)) && !((cl & DC_ALPHA) && (cl & SQLI_SEPARATORS)) &&
 	    !((cl & (DC_PIPE | DC_AMP)) && (cl & (DC_EQUALS | DC_LT | DC_GT))))
 		return 0;
-	if (!sqli_maybe(in->value, cl))
+	if (!sqli_maybe(in->value, in->classes))
 		return 0;
 	if (sqli_one(in, cl, hit))
 		return 1;
