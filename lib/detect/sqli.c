@@ -642,7 +642,7 @@ static int has_pair_b(const unsigned char *s, size_t n, unsigned char a, unsigne
  * in the value) that delays, raises an error, reaches out (SQL_KW_TIME,
  * _ERR, _OOB), casts or branches (CAST CONVERT IF IIF). Any other keyword
  * only shapes what those rules accept around them. */
-static int sqli_trigger(const sql_keyword *k, int paren)
+static inline int sqli_trigger(const sql_keyword *k, int paren)
 {
 	if (!k)
 		return 0;
@@ -727,12 +727,12 @@ static int sqli_maybe(sk_slice v, uint64_t cl)
 		if (all & glue) {
 			/* every byte has the glue bit: a is the only candidate */
 			if ((sq_class[s[a]] & SQ_L) &&
-			    sqli_trigger(sql_keyword_probe(h, (const char *)s + a, i - a), paren))
+			    sqli_trigger(sql_keyword_at(h, (const char *)s + a, i - a), paren))
 				return 1;
 			continue;
 		}
 		/* digits, '$' or high bytes in the run ("1union", "x64") */
-		if ((sq_class[s[a]] & SQ_L) && sqli_trigger(sql_keyword_probe(h, (const char *)s + a, i - a), paren))
+		if ((sq_class[s[a]] & SQ_L) && sqli_trigger(sql_keyword_at(h, (const char *)s + a, i - a), paren))
 			return 1;
 		unsigned prev = sq_class[s[a]];
 		for (size_t j = a + 1; j < i; j++) {
