@@ -711,31 +711,26 @@ static int sqli_maybe(sk_slice v, uint64_t cl)
 			i++;
 			continue;
 		}
-		/* One run of word bytes [a, i), hashed on the way. Its
+		/* One run of word bytes from a to i, hashed on the way. Its
 		 * candidates (letters after a byte without the glue bit; the
 		 * byte before the run is no word byte) name words that end
-		 * where the run ends. */
+		 * where the run ends. While every byte has the glue bit, a is
+		 * the only one. */
 		size_t a = i;
-		unsigned h = SQL_KW_HASH0, all = c;
-		for (; i < n; i++) {
-			c = sq_class[s[i]];
-			if (!(c & SQ_W))
-				break;
+		unsigned h = SQL_KW_HASH0;
+		while (c & glue) {
 			h = SQL_KW_HASH(h, c >> 8);
-			all &= c;
+			if (++i == n)
+				break;
+			c = sq_class[s[i]];
 		}
-		if (all & glue) {
-			/* every byte has the glue bit: a is the only candidate */
-			if ((sq_class[s[a]] & SQ_L) &&
-			    sqli_trigger(sql_keyword_at(h, (const char *)s + a, i - a), paren))
-				return 1;
-			continue;
-		}
-		/* digits, '$' or high bytes in the run ("1union", "x64") */
-		if ((sq_class[s[a]] & SQ_L) && sqli_trigger(sql_keyword_at(h, (const char *)s + a, i - a), paren))
-			return 1;
+		int mixed = i < n && (c & SQ_W); /* a digit, '$' or high byte: "1union", "x64" */
+		for (; mixed && i < n && ((c = sq_class[s[i]]) & SQ_W); i++)
+			h = SQL_KW_HASH(h, c >> 8);
 		unsigned prev = sq_class[s[a]];
-		for (size_t j = a + 1; j < i; j++) {
+		if ((prev & SQ_L) && sqli_trigger(sql_keyword_at(h, (const char *)s + a, i - a), paren))
+			return 1;
+		for (size_t j = a + 1; mixed && j < i; j++) {
 			c = sq_class[s[j]];
 			if ((c & ~(prev >> sh) & SQ_L) &&
 			    sqli_trigger(sql_keyword_find((const char *)s + j, i - j), paren))
