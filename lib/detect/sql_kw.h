@@ -13,7 +13,7 @@
  * table holds nothing else), 0 for any other byte. A constant expression,
  * for tables the compiler builds. */
 #define SQL_KW_UP(c)                                                                                              \
-	(((c) >= 'a' && (c) <= 'z') ? (c) - 32                                                                    \
+	(((c) >= 'a' && (c) <= 'z') ? (c) ^ 0x20                                                                  \
 	 : (((c) >= 'A' && (c) <= 'Z') || ((c) >= '0' && (c) <= '9') || (c) == '_' || (c) == '$') ? (c) : 0)
 
 /* The hash of a word: h = SQL_KW_HASH0, then h = SQL_KW_HASH(h, SQL_KW_UP(c))
