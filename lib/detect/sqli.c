@@ -634,8 +634,9 @@ static int has_pair_b(const unsigned char *s, size_t n, unsigned char a, unsigne
 	return 0;
 }
 
-/* Can a token of keyword `k` (NULL: no keyword) be one that a rule acts on? The rules (see
- * check_break and check_all) act at an AND/OR/XOR ('&'), at a statement
+/* Can a token of keyword `k` (NULL: no keyword) be one that a rule acts
+ * on? The rules (see check_break and check_all) act at an AND/OR/XOR
+ * ('&'), at a statement
  * ('E': SELECT, also after UNION), at a clause keyword (ORDER GROUP
  * HAVING WHERE PROCEDURE), INTO, PROGRAM, DUPLICATE, CASE or a catalog
  * keyword (SQL_KW_DANGER), and at a function call ('f', only with a '('
@@ -677,10 +678,11 @@ static inline int sqli_trigger(const sql_keyword *k, int paren)
  *     end of their run of is_word bytes, so a keyword token is the whole
  *     rest of such a run from where the word starts; and a word starts at
  *     a letter whose previous byte ends a token. Tokens end in [A-Za-z_]
- *     only as words (which run on) or unterminated literals (to the end),
- *     save hex numbers and "%0a".."%0d" spaces, which end in a-f/A-F: so
- *     every letter after a byte other than [A-Za-z_] is looked up, and
- *     after a-f/A-F too when the value holds "0x", "0X" or "%0".
+ *     only as words and variables (which run on) or unterminated literals
+ *     (to the end), save hex numbers and "%0a".."%0d" spaces, which end in
+ *     a-f/A-F: so every letter after a byte other than [A-Za-z_] (a digit,
+ *     '$', a lone 0xA0 space, punctuation) is looked up, and after a-f/A-F
+ *     too when the value holds "0x", "0X" or "%0".
  * Every condition holds of the value if it holds of a '/'-segment of it
  * ('/' is no word byte), so this also covers sqli_detect's path loop. */
 static int sqli_maybe(sk_slice v, uint64_t cl)
@@ -724,7 +726,9 @@ static int sqli_maybe(sk_slice v, uint64_t cl)
 				break;
 			c = sq_class[s[i]];
 		}
-		int mixed = i < n && (c & SQ_W); /* a digit, '$' or high byte: "1union", "x64" */
+		/* a word byte without the glue bit (a digit, '$', a high byte;
+		 * a-f/A-F after "0x" or "%0"): "1union", "x64" */
+		int mixed = i < n && (c & SQ_W);
 		for (; mixed && i < n && ((c = sq_class[s[i]]) & SQ_W); i++)
 			h = SQL_KW_HASH(h, c >> 8);
 		unsigned prev = sq_class[s[a]];
