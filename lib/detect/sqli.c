@@ -734,6 +734,14 @@ static int sqli_maybe(sk_slice v, uint64_t cl)
 		unsigned prev = sq_class[s[a]];
 		if ((prev & SQ_L) && sqli_trigger(sql_keyword_at(h, (const char *)s + a, i - a), paren))
 			return 1;
+		/* A run that starts with a letter is one word if a token starts
+		 * there, and the only tokens that start before it and end inside
+		 * it are a dollar quote (ends in '$'), an exponent after a '.'
+		 * ("1.e5union") and a "%a0" space: without those, a is the only
+		 * candidate ("Win64", "wr8SvpNc..."). */
+		if ((prev & SQ_L) && !(cl & DC_DOLLAR) &&
+		    !(a > 0 && (s[a - 1] == '%' || (s[a - 1] == '.' && (s[a] | 0x20) == 'e'))))
+			continue;
 		for (size_t j = a + 1; mixed && j < i; j++) {
 			c = sq_class[s[j]];
 			if ((c & ~(prev >> sh) & SQ_L) &&
