@@ -6,6 +6,7 @@
  * from a name, which the next call would skip anyway).
  */
 #include "sekisho/sql_lexer.h"
+#include "sql_kw.h"
 
 #include <string.h>
 
@@ -55,21 +56,17 @@ static int is_hex(unsigned char c)
 	return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
 }
 
-const sql_keyword *sql_keyword_find(const char *w, size_t len)
+#define KW_UP4(c) SQL_KW_UP(c), SQL_KW_UP((c) + 1), SQL_KW_UP((c) + 2), SQL_KW_UP((c) + 3)
+#define KW_UP16(c) KW_UP4(c), KW_UP4((c) + 4), KW_UP4((c) + 8), KW_UP4((c) + 12)
+#define KW_UP64(c) KW_UP16(c), KW_UP16((c) + 16), KW_UP16((c) + 32), KW_UP16((c) + 48)
+
+static const unsigned char kw_up[256] = { KW_UP64(0u), KW_UP64(64u), KW_UP64(128u), KW_UP64(192u) };
+
+const sql_keyword *sql_keyword_probe(unsigned h, const char *w, size_t len)
 {
-	char up[32];
-	if (len == 0 || len >= sizeof(up))
+	const unsigned char *p = (const unsigned char *)w;
+	if (len == 0 || len >= 32)
 		return NULL;
-	unsigned h = 2166136261u;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)w[i];
-		if (c >= 'a' && c <= 'z')
-			c = (unsigned char)(c - 32);
-		else if (c >= 0x80)
-			return NULL; /* keywords are ASCII */
-		up[i] = (char)c;
-		h = (h ^ c) * 16777619u;
-	}
 	/* The table is under a third full, so probes stop at an empty slot
 	 * after a step or two. */
 	for (size_t k = h & (SQL_KEYWORD_HASH_SIZE - 1), n = 0; n < SQL_KEYWORD_HASH_SIZE;
@@ -78,10 +75,31 @@ const sql_keyword *sql_keyword_find(const char *w, size_t len)
 		if (idx == 0)
 			return NULL;
 		const sql_keyword *kw = &sql_keywords[idx - 1];
-		if (kw->len == len && memcmp(kw->word, up, len) == 0)
+		if (kw->len != len)
+			continue;
+		/* keyword bytes are upper case [A-Z0-9_$], never 0 */
+		size_t i = 0;
+		while (i < len && (unsigned char)kw->word[i] == kw_up[p[i]])
+			i++;
+		if (i == len)
 			return kw;
 	}
 	return NULL;
+}
+
+const sql_keyword *sql_keyword_find(const char *w, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)w;
+	if (len == 0 || len >= 32)
+		return NULL;
+	unsigned h = SQL_KW_HASH0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = kw_up[p[i]];
+		if (c == 0)
+			return NULL; /* keywords are made of [A-Z0-9_$] */
+		h = SQL_KW_HASH(h, c);
+	}
+	return sql_keyword_probe(h, w, len);
 }
 
 void sql_lexer_init(sql_lexer *lx, sk_slice in, sql_ctx ctx)

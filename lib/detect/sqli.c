@@ -22,6 +22,7 @@
  */
 #include "sekisho/detectors.h"
 #include "sekisho/sql_lexer.h"
+#include "sql_kw.h"
 
 #include <string.h>
 
@@ -588,6 +589,170 @@ static void fill(sqli_stream *q, sk_slice v, sql_ctx ctx)
 			    (text_is(q, i, "AS") && ty(q, i + 1) == 'n' && text_is(q, i + 2, "WHERE"));
 }
 
+/* The pre-scan (sqli_maybe) classes of a byte, after sql_lexer.c:
+ * SQ_W a byte of a word (its is_word: letters, digits, _ $ and bytes >=
+ * 0x80), SQ_L an ASCII letter (every keyword starts with one), SQ_G a
+ * byte that no token but a word or an unterminated literal ends with
+ * ([A-Za-z_]), SQ_GN those of them that also end no hex number "0x1f" and
+ * no encoded space "%0a".."%0d" ([g-zG-Z_]); bits 8-15 the byte's upper
+ * case for the keyword hash (SQL_KW_UP). A constant expression, so that
+ * the compiler builds the table (as in classes.c). */
+enum { SQ_W = 1, SQ_L = 2, SQ_G = 4, SQ_GN = 8 };
+#define SQ_LETTER(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))
+#define SQ_HEXLETTER(c) (((c) >= 'a' && (c) <= 'f') || ((c) >= 'A' && (c) <= 'F'))
+#define SQ(c)                                                                                                     \
+	(((SQ_LETTER(c) || ((c) >= '0' && (c) <= '9') || (c) == '_' || (c) == '$' || (c) >= 0x80) ? SQ_W : 0) |      \
+	 (SQ_LETTER(c) ? SQ_L : 0) | ((SQ_LETTER(c) || (c) == '_') ? SQ_G : 0) |                                     \
+	 (((SQ_LETTER(c) && !SQ_HEXLETTER(c)) || (c) == '_') ? SQ_GN : 0) | (SQL_KW_UP(c) << 8))
+#define SQ4(c) SQ(c), SQ((c) + 1), SQ((c) + 2), SQ((c) + 3)
+#define SQ16(c) SQ4(c), SQ4((c) + 4), SQ4((c) + 8), SQ4((c) + 12)
+#define SQ64(c) SQ16(c), SQ16((c) + 16), SQ16((c) + 32), SQ16((c) + 48)
+
+static const unsigned short sq_class[256] = { SQ64(0u), SQ64(64u), SQ64(128u), SQ64(192u) };
+
+/* Is the two-byte sequence `a` `b` in s[0..n)? Searches for `a`. */
+static int has_pair(const unsigned char *s, size_t n, unsigned char a, unsigned char b)
+{
+	const unsigned char *p = s, *end = s + n;
+	while (p + 1 < end && (p = memchr(p, a, (size_t)(end - 1 - p))) != NULL) {
+		if (p[1] == b)
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+/* The same, searching for `b` (the rarer byte of "0x" and slash-star). */
+static int has_pair_b(const unsigned char *s, size_t n, unsigned char a, unsigned char b)
+{
+	const unsigned char *p = s + 1, *end = s + n;
+	while (p < end && (p = memchr(p, b, (size_t)(end - p))) != NULL) {
+		if (p[-1] == a)
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
+/* Can a token of keyword `k` (NULL: no keyword) be one that a rule acts
+ * on? The rules (see check_break and check_all) act at an AND/OR/XOR
+ * ('&'), at a statement
+ * ('E': SELECT, also after UNION), at a clause keyword (ORDER GROUP
+ * HAVING WHERE PROCEDURE), INTO, PROGRAM, DUPLICATE, CASE or a catalog
+ * keyword (SQL_KW_DANGER), and at a function call ('f', only with a '('
+ * in the value) that delays, raises an error, reaches out (SQL_KW_TIME,
+ * _ERR, _OOB), casts or branches (CAST CONVERT IF IIF). Any other keyword
+ * only shapes what those rules accept around them. */
+static inline int sqli_trigger(const sql_keyword *k, int paren)
+{
+	if (!k)
+		return 0;
+	switch (k->cls) {
+	case SQL_T_LOGIC:
+	case SQL_T_STATEMENT:
+		return 1;
+	case SQL_T_KEYWORD:
+		return (k->flags & (SQL_KW_DANGER | SQL_KW_CLAUSE)) ||
+		       (k->len == 4 && (memcmp(k->word, "INTO", 4) == 0 || memcmp(k->word, "CASE", 4) == 0)) ||
+		       (k->len == 7 && memcmp(k->word, "PROGRAM", 7) == 0) ||
+		       (k->len == 9 && memcmp(k->word, "DUPLICATE", 9) == 0);
+	case SQL_T_FUNCTION:
+		return paren && ((k->flags & (SQL_KW_TIME | SQL_KW_ERR | SQL_KW_OOB)) ||
+				 (k->len == 4 && memcmp(k->word, "CAST", 4) == 0) ||
+				 (k->len == 7 && memcmp(k->word, "CONVERT", 7) == 0) ||
+				 (k->len == 2 && memcmp(k->word, "IF", 2) == 0) ||
+				 (k->len == 3 && memcmp(k->word, "IIF", 3) == 0));
+	default:
+		return 0;
+	}
+}
+
+/* A necessary condition for any finding in any context, cheaper than
+ * lexing: every rule acts at one of the tokens below (the break token of
+ * check_break, the token at i of check_all), so a value in which the
+ * lexer can produce none of them has no finding. Returns 0 only then.
+ *   - "&&" "||" (the '&' operators), "@@" (a system variable);
+ *   - a comment ("#", "--", slash-star) in a value with a quote: the
+ *     "sc" rule, the only one acting at a comment, needs a quoted context;
+ *   - a keyword that sqli_trigger accepts. The lexer's words run to the
+ *     end of their run of is_word bytes, so a keyword token is the whole
+ *     rest of such a run from where the word starts; and a word starts at
+ *     a letter whose previous byte ends a token. Tokens end in [A-Za-z_]
+ *     only as words and variables (which run on) or unterminated literals
+ *     (to the end), save hex numbers and "%0a".."%0d" spaces, which end in
+ *     a-f/A-F: so every letter after a byte other than [A-Za-z_] (a digit,
+ *     '$', a lone 0xA0 space, punctuation) is looked up, and after a-f/A-F
+ *     too when the value holds "0x", "0X" or "%0".
+ * Every condition holds of the value if it holds of a '/'-segment of it
+ * ('/' is no word byte), so this also covers sqli_detect's path loop. */
+static int sqli_maybe(sk_slice v, uint64_t cl)
+{
+	const unsigned char *s = (const unsigned char *)v.p;
+	size_t n = v.len;
+	if ((cl & DC_AMP) && has_pair(s, n, '&', '&'))
+		return 1;
+	if ((cl & DC_PIPE) && has_pair(s, n, '|', '|'))
+		return 1;
+	if ((cl & DC_AT) && has_pair(s, n, '@', '@'))
+		return 1;
+	if ((cl & (DC_SQUOTE | DC_DQUOTE)) &&
+	    ((cl & DC_HASH) || ((cl & DC_DASH) && has_pair(s, n, '-', '-')) || ((cl & DC_STAR) && has_pair_b(s, n, '/', '*'))))
+		return 1;
+	if (!(cl & DC_ALPHA))
+		return 0;
+	/* the glue bit; shifted right by `sh` it lands on SQ_L */
+	unsigned glue = SQ_G, sh = 1;
+	if (((cl & DC_DIGIT) && (cl & DC_LETTER('x')) && (has_pair_b(s, n, '0', 'x') || has_pair_b(s, n, '0', 'X'))) ||
+	    ((cl & DC_PERCENT) && has_pair(s, n, '%', '0')))
+		glue = SQ_GN, sh = 2;
+	int paren = (cl & DC_PAREN) != 0;
+	size_t i = 0;
+	while (i < n) {
+		unsigned c = sq_class[s[i]];
+		if (!(c & SQ_W)) {
+			i++;
+			continue;
+		}
+		/* One run of word bytes from a to i, hashed on the way. Its
+		 * candidates (letters after a byte without the glue bit; the
+		 * byte before the run is no word byte) name words that end
+		 * where the run ends. While every byte has the glue bit, a is
+		 * the only one. */
+		size_t a = i;
+		unsigned h = SQL_KW_HASH0;
+		while (c & glue) {
+			h = SQL_KW_HASH(h, c >> 8);
+			if (++i == n)
+				break;
+			c = sq_class[s[i]];
+		}
+		/* a word byte without the glue bit (a digit, '$', a high byte;
+		 * a-f/A-F after "0x" or "%0"): "1union", "x64" */
+		int mixed = i < n && (c & SQ_W);
+		for (; mixed && i < n && ((c = sq_class[s[i]]) & SQ_W); i++)
+			h = SQL_KW_HASH(h, c >> 8);
+		unsigned prev = sq_class[s[a]];
+		if ((prev & SQ_L) && sqli_trigger(sql_keyword_at(h, (const char *)s + a, i - a), paren))
+			return 1;
+		/* A run that starts with a letter is one word if a token starts
+		 * there, and the only tokens that start before it and end inside
+		 * it are a dollar quote (ends in '$'), an exponent after a '.'
+		 * ("1.e5union") and a "%a0" space: without those, a is the only
+		 * candidate ("Win64", "wr8SvpNc..."). */
+		if ((prev & SQ_L) && !(cl & DC_DOLLAR) &&
+		    !(a > 0 && (s[a - 1] == '%' || (s[a - 1] == '.' && (s[a] | 0x20) == 'e'))))
+			continue;
+		for (size_t j = a + 1; mixed && j < i; j++) {
+			c = sq_class[s[j]];
+			if ((c & ~(prev >> sh) & SQ_L) &&
+			    sqli_trigger(sql_keyword_find((const char *)s + j, i - j), paren))
+				return 1;
+			prev = c;
+		}
+	}
+	return 0;
+}
+
 /* Bytes that can separate SQL words in a bare value. */
 #define SQLI_SEPARATORS                                                                                   \
 	(DC_SPACE | DC_PAREN | DC_SLASH | DC_SEMI | DC_CTL | DC_HIGH | DC_PLUS | DC_AT | DC_BACKTICK |        \
@@ -640,6 +805,8 @@ int sqli_detect(const det_input *in, det_hit *hit)
 	 * separator, or "||"/"&&" with a comparison ("1 || 1=1"). */
 	if (!(cl & (DC_SQUOTE | DC_DQUOTE)) && !((cl & DC_ALPHA) && (cl & SQLI_SEPARATORS)) &&
 	    !((cl & (DC_PIPE | DC_AMP)) && (cl & (DC_EQUALS | DC_LT | DC_GT))))
+		return 0;
+	if (!sqli_maybe(in->value, in->classes))
 		return 0;
 	if (sqli_one(in, cl, hit))
 		return 1;
