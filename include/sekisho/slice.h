@@ -51,7 +51,16 @@ long sk_slice_find_ci(sk_slice s, sk_slice needle);
  * between the a's: cheap where a is rare.) */
 bool sk_slice_has_pair(sk_slice s, char a, char b);
 /* Strip leading and trailing spaces and tabs (optional whitespace, RFC 9110 5.6.3). */
-sk_slice sk_slice_trim_ows(sk_slice s);
+static inline sk_slice sk_slice_trim_ows(sk_slice s)
+{
+	while (s.len && (s.p[0] == ' ' || s.p[0] == '\t')) {
+		s.p++;
+		s.len--;
+	}
+	while (s.len && (s.p[s.len - 1] == ' ' || s.p[s.len - 1] == '\t'))
+		s.len--;
+	return s;
+}
 /* Parse a non-negative decimal with no sign, no spaces and no leading '+'.
  * Returns false on an empty string, a non-digit or overflow past `max`. */
 bool sk_slice_to_u64(sk_slice s, unsigned long long max, unsigned long long *out);

@@ -51,17 +51,6 @@ long sk_slice_find_ci(sk_slice s, sk_slice needle)
 	return -1;
 }
 
-sk_slice sk_slice_trim_ows(sk_slice s)
-{
-	while (s.len && (s.p[0] == ' ' || s.p[0] == '\t')) {
-		s.p++;
-		s.len--;
-	}
-	while (s.len && (s.p[s.len - 1] == ' ' || s.p[s.len - 1] == '\t'))
-		s.len--;
-	return s;
-}
-
 bool sk_slice_to_u64(sk_slice s, unsigned long long max, unsigned long long *out)
 {
 	if (s.len == 0)
