@@ -77,49 +77,11 @@ static int set_hit(det_hit *hit, const char *rule, int score, size_t off, size_t
 	return 1;
 }
 
-/* Index of the first word of sorted table t that starts with byte c. */
-static size_t first_with(const sc_table *t, unsigned char c)
-{
-	size_t lo = 0, hi = t->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if ((unsigned char)t->w[mid].s[0] < c)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* The words of a sorted table by first byte: those that start with c are
- * w[start[c] .. start[c] + count[c]), as first_with and the chain after
- * it would find them, without a binary search per byte. */
-typedef struct sc_index {
-	unsigned short start[256]; /* set only where count is not 0 */
-	unsigned short count[256]; /* the tables have a few dozen words */
-} sc_index;
-
-static void index_table(const sc_table *t, sc_index *x)
-{
-	memset(x->count, 0, sizeof(x->count));
-	/* sorted: the words of one first byte are a run, stored once */
-	for (size_t k = 0; k < t->n;) {
-		unsigned char c = (unsigned char)t->w[k].s[0];
-		size_t e = k + 1;
-		while (e < t->n && (unsigned char)t->w[e].s[0] == c)
-			e++;
-		x->start[c] = (unsigned short)k;
-		x->count[c] = (unsigned short)(e - k);
-		k = e;
-	}
-}
-
 /* A tool's name as a word of the User-Agent. */
 static int scan_ua(const unsigned char *v, size_t n, det_hit *hit)
 {
 	const sc_table *t = &sc_ua;
-	sc_index x;
-	index_table(t, &x);
+	const sc_index *x = t->x;
 	int prev = 0; /* was v[i - 1] alphanumeric? */
 	for (size_t i = 0; i < n; i++) {
 		int a = is_alnum(v[i]), start = a && !prev;
@@ -127,7 +89,7 @@ static int scan_ua(const unsigned char *v, size_t n, det_hit *hit)
 		if (!start)
 			continue;
 		unsigned char c = lc(v[i]);
-		for (size_t k = x.count[c] ? x.start[c] : 0, e = k + x.count[c]; k < e; k++) {
+		for (size_t k = x->start[c], e = k + x->count[c]; k < e; k++) {
 			size_t len = t->w[k].len;
 			if (len > n - i || !eq_lc(v + i, t->w[k].s, len))
 				continue;
@@ -149,7 +111,7 @@ static int scan_oob(const unsigned char *v, size_t n, det_hit *hit)
 	     d = memchr(d + 1, '.', n - (size_t)(d + 1 - v))) {
 		size_t s = (size_t)(d - v) + 1;
 		unsigned char c = lc(v[s]);
-		for (size_t k = first_with(&sc_oob, c); k < sc_oob.n && (unsigned char)sc_oob.w[k].s[0] == c; k++) {
+		for (size_t k = sc_oob.x->start[c], e = k + sc_oob.x->count[c]; k < e; k++) {
 			size_t len = sc_oob.w[k].len;
 			if (len > n - s || !eq_lc(v + s, sc_oob.w[k].s, len))
 				continue;
@@ -175,13 +137,14 @@ static int has_suffix(const char *s, size_t n, const sc_word *w)
 	       memcmp(s + n - w->len, w->s, w->len) == 0;
 }
 
-/* Does any word of sorted table t (indexed in x) occur in s? One pass
- * over s, trying only the words that start with the byte at hand. */
-static int contains_any(const sc_table *t, const sc_index *x, const char *s, size_t n)
+/* Does any word of sorted, indexed table t occur in s? One pass over s,
+ * trying only the words that start with the byte at hand. */
+static int contains_any(const sc_table *t, const char *s, size_t n)
 {
+	const sc_index *x = t->x;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		for (size_t k = x->count[c] ? x->start[c] : 0, e = k + x->count[c]; k < e; k++)
+		for (size_t k = x->start[c], e = k + x->count[c]; k < e; k++)
 			if (t->w[k].len <= n - i && memcmp(s + i, t->w[k].s, t->w[k].len) == 0)
 				return 1;
 	}
@@ -189,7 +152,7 @@ static int contains_any(const sc_table *t, const sc_index *x, const char *s, siz
 }
 
 /* Judge one lower-cased segment; last says it is the file name. */
-static const char *judge_segment(const char *s, size_t n, int last, int root, const sc_index *cx)
+static const char *judge_segment(const char *s, size_t n, int last, int root)
 {
 	if (n >= 2 && s[0] == '.' && s[1] != '.') {
 		size_t e = 1;
@@ -210,7 +173,7 @@ static const char *judge_segment(const char *s, size_t n, int last, int root, co
 		if (i == n)
 			return "scanner.probe_dir: admin tool or backup directory probe";
 	}
-	if (contains_any(&sc_contains, cx, s, n))
+	if (contains_any(&sc_contains, s, n))
 		return "scanner.probe_name: known probe target (admin tool, config, log, shell)";
 	for (size_t k = 0; k < sc_suffix.n; k++) {
 		const sc_word *w = &sc_suffix.w[k];
@@ -274,8 +237,6 @@ static int scan_path(const unsigned char *v, size_t n, det_hit *hit)
 	for (size_t i = 0; i < end; i++)
 		if (v[i] == '/' && i + 1 < end && v[i + 1] != '/')
 			nseg++;
-	sc_index cx;
-	index_table(&sc_contains, &cx);
 	size_t segno = 0;
 	for (size_t i = 0; i < end && segno < SC_SEGS_MAX;) {
 		while (i < end && v[i] == '/')
@@ -292,7 +253,7 @@ static int scan_path(const unsigned char *v, size_t n, det_hit *hit)
 		for (size_t k = 0; k < len; k++)
 			seg[k] = (char)lc(v[s + k]);
 		int last = i == end;
-		const char *r = judge_segment(seg, len, last, last && nseg <= 1 && v[0] == '/', &cx);
+		const char *r = judge_segment(seg, len, last, last && nseg <= 1 && v[0] == '/');
 		if (r)
 			return set_hit(hit, r, DET_SCORE_CRITICAL, s, len);
 	}

@@ -24,6 +24,7 @@
 #include "sekisho/detectors.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 enum ssti_kind {
@@ -509,19 +510,33 @@ static const char *const ssti_str_paths[] = {
 	".env", "/etc/hosts", "id_rsa",
 };
 
+/* Bit of byte c in a string's byte mask; bytes 64 apart share one. */
+static uint64_t ssti_byte_bit(unsigned char c)
+{
+	return UINT64_C(1) << (c & 63);
+}
+
 static void ssti_string(ssti_scan *s, const char *p, size_t n)
 {
 	ssti_region *r = &s->r;
+	/* Every literal below is not empty and a match holds its first
+	 * byte: a literal whose first byte's bit is not in the mask of the
+	 * string's bytes cannot match and is not searched (the strings of
+	 * JSON-like cookies miss nearly all of them). */
+	uint64_t has = 0;
+	for (size_t i = 0; i < n; i++)
+		has |= ssti_byte_bit((unsigned char)p[i]);
 	for (size_t i = 0; i < sizeof(ssti_str_paths) / sizeof(ssti_str_paths[0]); i++)
-		if (ssti_contains(p, n, ssti_str_paths[i])) {
+		if ((has & ssti_byte_bit((unsigned char)ssti_str_paths[i][0])) && ssti_contains(p, n, ssti_str_paths[i])) {
 			ssti_points(r, 2);
 			break;
 		}
 	for (size_t i = 0; i < sizeof(ssti_php_callables) / sizeof(ssti_php_callables[0]); i++)
-		if (strlen(ssti_php_callables[i]) == n && memcmp(p, ssti_php_callables[i], n) == 0)
+		if (n && p[0] == ssti_php_callables[i][0] && strlen(ssti_php_callables[i]) == n &&
+		    memcmp(p, ssti_php_callables[i], n) == 0)
 			ssti_points(r, 2);
 	for (size_t i = 0; i < sizeof(ssti_str_strong) / sizeof(ssti_str_strong[0]); i++)
-		if (ssti_contains(p, n, ssti_str_strong[i])) {
+		if ((has & ssti_byte_bit((unsigned char)ssti_str_strong[i][0])) && ssti_contains(p, n, ssti_str_strong[i])) {
 			ssti_points(r, SSTI_CRIT);
 			break;
 		}

@@ -1437,8 +1437,13 @@ static bool has_risky_assignment(sk_slice v)
 		while (b > v.p && ne - b < 40 && (is_alnum((unsigned char)b[-1]) || b[-1] == ':' || b[-1] == '-'))
 			b--;
 		sk_slice n = sk_slice_make(b, (size_t)(ne - b));
-		if (handler_name(n) || is_url_attr(n) || html_name_is(n, "style") || html_name_is(n, "srcdoc") ||
-		    (n.len > 2 && lower((unsigned char)n.p[0]) == 'o' && lower((unsigned char)n.p[1]) == 'n'))
+		/* every handler name is an on* name of 4 bytes or more
+		 * (handler_name answers 0 to the others), so the on* test
+		 * covers it; html_name_is matches a name of the literal's
+		 * length only */
+		if ((n.len > 2 && lower((unsigned char)n.p[0]) == 'o' && lower((unsigned char)n.p[1]) == 'n') ||
+		    is_url_attr(n) || (n.len == 5 && html_name_is(n, "style")) ||
+		    (n.len == 6 && html_name_is(n, "srcdoc")))
 			return true;
 	}
 	return false;
