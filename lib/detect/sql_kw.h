@@ -16,6 +16,10 @@
 	(((c) >= 'a' && (c) <= 'z') ? (c) ^ 0x20                                                                  \
 	 : (((c) >= 'A' && (c) <= 'Z') || ((c) >= '0' && (c) <= '9') || (c) == '_' || (c) == '$') ? (c) : 0)
 
+/* The longest keyword: sql_keyword_find and _probe answer NULL for any
+ * longer word, so a caller may skip them (and hashing) for one. */
+#define SQL_KW_MAXLEN 31
+
 /* The hash of a word: h = SQL_KW_HASH0, then h = SQL_KW_HASH(h, SQL_KW_UP(c))
  * for each byte c. */
 #define SQL_KW_HASH0 2166136261u

@@ -65,7 +65,7 @@ static const unsigned char kw_up[256] = { KW_UP64(0u), KW_UP64(64u), KW_UP64(128
 const sql_keyword *sql_keyword_probe(unsigned h, const char *w, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)w;
-	if (len == 0 || len >= 32)
+	if (len == 0 || len > SQL_KW_MAXLEN)
 		return NULL;
 	/* The table is under a third full, so probes stop at an empty slot
 	 * after a step or two. */
@@ -90,7 +90,7 @@ const sql_keyword *sql_keyword_probe(unsigned h, const char *w, size_t len)
 const sql_keyword *sql_keyword_find(const char *w, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)w;
-	if (len == 0 || len >= 32)
+	if (len == 0 || len > SQL_KW_MAXLEN)
 		return NULL;
 	unsigned h = SQL_KW_HASH0;
 	for (size_t i = 0; i < len; i++) {

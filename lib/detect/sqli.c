@@ -727,12 +727,19 @@ static int sqli_maybe(sk_slice v, uint64_t cl)
 			c = sq_class[s[i]];
 		}
 		/* a word byte without the glue bit (a digit, '$', a high byte;
-		 * a-f/A-F after "0x" or "%0"): "1union", "x64" */
+		 * a-f/A-F after "0x" or "%0"): "1union", "x64". The rest of
+		 * the run is not hashed: only a run of at most SQL_KW_MAXLEN
+		 * bytes can be a keyword, and such a short one is hashed
+		 * again below; long mixed runs are tokens ("wr8SvpNc..."). */
 		int mixed = i < n && (c & SQ_W);
-		for (; mixed && i < n && ((c = sq_class[s[i]]) & SQ_W); i++)
-			h = SQL_KW_HASH(h, c >> 8);
+		while (mixed && i < n && (sq_class[s[i]] & SQ_W))
+			i++;
 		unsigned prev = sq_class[s[a]];
-		if ((prev & SQ_L) && sqli_trigger(sql_keyword_at(h, (const char *)s + a, i - a), paren))
+		if ((prev & SQ_L) &&
+		    sqli_trigger(!mixed ? sql_keyword_at(h, (const char *)s + a, i - a)
+				 : i - a <= SQL_KW_MAXLEN ? sql_keyword_find((const char *)s + a, i - a)
+							  : NULL,
+				 paren))
 			return 1;
 		/* A run that starts with a letter is one word if a token starts
 		 * there, and the only tokens that start before it and end inside
@@ -742,7 +749,14 @@ static int sqli_maybe(sk_slice v, uint64_t cl)
 		if ((prev & SQ_L) && !(cl & DC_DOLLAR) &&
 		    !(a > 0 && (s[a - 1] == '%' || (s[a - 1] == '.' && (s[a] | 0x20) == 'e'))))
 			continue;
-		for (size_t j = a + 1; mixed && j < i; j++) {
+		/* A candidate names the word from it to i, so one more than
+		 * SQL_KW_MAXLEN bytes before i names no keyword. */
+		size_t j = a + 1;
+		if (i - j > SQL_KW_MAXLEN) {
+			j = i - SQL_KW_MAXLEN;
+			prev = sq_class[s[j - 1]];
+		}
+		for (; mixed && j < i; j++) {
 			c = sq_class[s[j]];
 			if ((c & ~(prev >> sh) & SQ_L) &&
 			    sqli_trigger(sql_keyword_find((const char *)s + j, i - j), paren))
