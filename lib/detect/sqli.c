@@ -610,19 +610,8 @@ enum { SQ_W = 1, SQ_L = 2, SQ_G = 4, SQ_GN = 8 };
 
 static const unsigned short sq_class[256] = { SQ64(0u), SQ64(64u), SQ64(128u), SQ64(192u) };
 
-/* Is the two-byte sequence `a` `b` in s[0..n)? Searches for `a`. */
-static int has_pair(const unsigned char *s, size_t n, unsigned char a, unsigned char b)
-{
-	const unsigned char *p = s, *end = s + n;
-	while (p + 1 < end && (p = memchr(p, a, (size_t)(end - 1 - p))) != NULL) {
-		if (p[1] == b)
-			return 1;
-		p++;
-	}
-	return 0;
-}
-
-/* The same, searching for `b` (the rarer byte of "0x" and slash-star). */
+/* Is the two-byte sequence `a` `b` in s[0..n)? Searches for `b`, the
+ * rarer byte of "0x" and slash-star (sk_slice_has_pair searches for `a`). */
 static int has_pair_b(const unsigned char *s, size_t n, unsigned char a, unsigned char b)
 {
 	const unsigned char *p = s + 1, *end = s + n;
@@ -689,21 +678,21 @@ static int sqli_maybe(sk_slice v, uint64_t cl)
 {
 	const unsigned char *s = (const unsigned char *)v.p;
 	size_t n = v.len;
-	if ((cl & DC_AMP) && has_pair(s, n, '&', '&'))
+	if ((cl & DC_AMP) && sk_slice_has_pair(v, '&', '&'))
 		return 1;
-	if ((cl & DC_PIPE) && has_pair(s, n, '|', '|'))
+	if ((cl & DC_PIPE) && sk_slice_has_pair(v, '|', '|'))
 		return 1;
-	if ((cl & DC_AT) && has_pair(s, n, '@', '@'))
+	if ((cl & DC_AT) && sk_slice_has_pair(v, '@', '@'))
 		return 1;
 	if ((cl & (DC_SQUOTE | DC_DQUOTE)) &&
-	    ((cl & DC_HASH) || ((cl & DC_DASH) && has_pair(s, n, '-', '-')) || ((cl & DC_STAR) && has_pair_b(s, n, '/', '*'))))
+	    ((cl & DC_HASH) || ((cl & DC_DASH) && sk_slice_has_pair(v, '-', '-')) || ((cl & DC_STAR) && has_pair_b(s, n, '/', '*'))))
 		return 1;
 	if (!(cl & DC_ALPHA))
 		return 0;
 	/* the glue bit; shifted right by `sh` it lands on SQ_L */
 	unsigned glue = SQ_G, sh = 1;
 	if (((cl & DC_DIGIT) && (cl & DC_LETTER('x')) && (has_pair_b(s, n, '0', 'x') || has_pair_b(s, n, '0', 'X'))) ||
-	    ((cl & DC_PERCENT) && has_pair(s, n, '%', '0')))
+	    ((cl & DC_PERCENT) && sk_slice_has_pair(v, '%', '0')))
 		glue = SQ_GN, sh = 2;
 	int paren = (cl & DC_PAREN) != 0;
 	size_t i = 0;
