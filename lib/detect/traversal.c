@@ -270,12 +270,19 @@ static int may_climb(sk_slice v, uint64_t cl)
 	return 0;
 }
 
-/* A literal of a table and its length, so that no scan counts it again. */
+/* The bit of the byte pair (a, b) in a struct pairs (below); a constant
+ * expression, so that the tables get their literals' bits built in. */
+#define PAIR_BIT(a, b) ((((unsigned)(unsigned char)(a)) * 37u + (unsigned char)(b)) & 255u)
+
+/* A literal of a table and its length, so that no scan counts it again,
+ * and the PAIR_BIT of its first and last two bytes (literals have three
+ * bytes or more). */
 struct lit {
 	const char *s;
 	size_t n;
+	unsigned char h0, h1;
 };
-#define L(x) { x, sizeof(x) - 1 }
+#define L(x) { x, sizeof(x) - 1, PAIR_BIT((x)[0], (x)[1]), PAIR_BIT((x)[sizeof(x) - 3], (x)[sizeof(x) - 2]) }
 
 /* Sensitive targets, matched on a lower-cased copy with separators made
  * '/'. A leading '/' anchors at a component start. Those under etc/,
@@ -381,30 +388,25 @@ struct pairs {
 	uint64_t w[4];
 };
 
-static unsigned pair_bit(unsigned char a, unsigned char b)
-{
-	return (a * 37u + b) & 255u;
-}
 
 static void pairs_of(const char *s, size_t n, struct pairs *ps)
 {
 	memset(ps, 0, sizeof(*ps));
 	for (size_t i = 0; i + 1 < n; i++) {
-		unsigned h = pair_bit((unsigned char)s[i], (unsigned char)s[i + 1]);
+		unsigned h = PAIR_BIT(s[i], s[i + 1]);
 		ps->w[h >> 6] |= 1ull << (h & 63);
 	}
 }
 
-static int pairs_has(const struct pairs *ps, const char *two)
+static int pairs_has(const struct pairs *ps, unsigned h)
 {
-	unsigned h = pair_bit((unsigned char)two[0], (unsigned char)two[1]);
 	return (ps->w[h >> 6] >> (h & 63)) & 1;
 }
 
 /* Is l in s (of pair set ps)? Its first and last pairs must be. */
 static int contains_p(const char *s, size_t n, const struct pairs *ps, struct lit l)
 {
-	if (l.n >= 2 && (!pairs_has(ps, l.s) || !pairs_has(ps, l.s + l.n - 2)))
+	if (!pairs_has(ps, l.h0) || !pairs_has(ps, l.h1))
 		return 0;
 	return contains(s, n, l);
 }
