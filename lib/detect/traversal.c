@@ -193,28 +193,43 @@ static inline int word_unit(const unsigned char *p, size_t n, size_t i)
 	return !(byte_kind[p[i]] & BK_SPECIAL) && plain_unit(p, n, i);
 }
 
-/* Does v hold ".." (sk_slice_has_pair(v, '.', '.'))? Eight bytes at a
- * time: d gets the high bit of exactly the bytes that are '.' (the exact
- * zero-byte test on w ^ "........", no borrow between bytes), and two
- * dots side by side in memory are side by side in the register, so
- * d & (d >> 8) is not zero. The windows step by 7 so that every pair of
- * neighbours lies inside one of them; the tail goes byte by byte. Tokens
- * with many dots (1.0.1.1, GA1.2.x.y) cost a memchr per dot otherwise. */
+/* Does v hold ".." (sk_slice_has_pair(v, '.', '.'))? memchr finds the
+ * first '.' (no pair starts before it; most values have none, and memchr
+ * is fastest there). From it on, eight bytes at a time: d gets the high
+ * bit of exactly the bytes that are '.' (the exact zero-byte test on
+ * w ^ "........", no borrow between bytes), and two dots side by side in
+ * memory are side by side in the register, so d & (d >> 8) is not zero.
+ * The windows step by 7 so that every pair of neighbours lies inside one
+ * of them, the last window ends at the value's end. Tokens with many dots
+ * (1.0.1.1, GA1.2.x.y) would cost a memchr per dot. */
 static int has_dotdot(sk_slice v)
 {
 	const unsigned char *p = (const unsigned char *)v.p;
-	size_t n = v.len, i = 0;
+	size_t n = v.len;
+	if (n < 2)
+		return 0;
+	const unsigned char *q = memchr(p, '.', n - 1);
+	if (q == NULL)
+		return 0;
+	size_t i = (size_t)(q - p);
+	if (n - i < 8) {
+		for (; i + 1 < n; i++)
+			if (p[i] == '.' && p[i + 1] == '.')
+				return 1;
+		return 0;
+	}
 	const uint64_t low7 = 0x7f7f7f7f7f7f7f7full;
-	for (; i + 8 <= n; i += 7) {
+	for (;;) {
 		uint64_t x = swar_load(p + i) ^ (SWAR_ONES * '.');
 		uint64_t d = ~(((x & low7) + low7) | x | low7);
 		if (d & (d >> 8))
 			return 1;
+		if (i + 8 == n)
+			return 0;
+		/* the next window: 7 on, or the last 8 bytes (every pair
+		 * from i + 7 on lies in them) */
+		i = i + 15 <= n ? i + 7 : n - 8;
 	}
-	for (; i + 1 < n; i++)
-		if (p[i] == '.' && p[i + 1] == '.')
-			return 1;
-	return 0;
 }
 
 /* Does v hold "0x2e", ignoring case (sk_slice_find_ci(v, "0x2e") >= 0)?
