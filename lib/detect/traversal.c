@@ -18,6 +18,7 @@
  * of anchor positions.
  */
 #include "sekisho/detectors.h"
+#include "sekisho/swar.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -192,6 +193,61 @@ static inline int word_unit(const unsigned char *p, size_t n, size_t i)
 	return !(byte_kind[p[i]] & BK_SPECIAL) && plain_unit(p, n, i);
 }
 
+/* Does v hold ".." (sk_slice_has_pair(v, '.', '.'))? memchr finds the
+ * first '.' (no pair starts before it; most values have none, and memchr
+ * is fastest there). From it on, eight bytes at a time: d gets the high
+ * bit of exactly the bytes that are '.' (the exact zero-byte test on
+ * w ^ "........", no borrow between bytes), and two dots side by side in
+ * memory are side by side in the register, so d & (d >> 8) is not zero.
+ * The windows step by 7 so that every pair of neighbours lies inside one
+ * of them, the last window ends at the value's end. Tokens with many dots
+ * (1.0.1.1, GA1.2.x.y) would cost a memchr per dot. */
+static int has_dotdot(sk_slice v)
+{
+	const unsigned char *p = (const unsigned char *)v.p;
+	size_t n = v.len;
+	if (n < 2)
+		return 0;
+	const unsigned char *q = memchr(p, '.', n - 1);
+	if (q == NULL)
+		return 0;
+	size_t i = (size_t)(q - p);
+	if (n - i < 8) {
+		for (; i + 1 < n; i++)
+			if (p[i] == '.' && p[i + 1] == '.')
+				return 1;
+		return 0;
+	}
+	const uint64_t low7 = 0x7f7f7f7f7f7f7f7full;
+	for (;;) {
+		uint64_t x = swar_load(p + i) ^ (SWAR_ONES * '.');
+		uint64_t d = ~(((x & low7) + low7) | x | low7);
+		if (d & (d >> 8))
+			return 1;
+		if (i + 8 == n)
+			return 0;
+		/* the next window: 7 on, or the last 8 bytes (every pair
+		 * from i + 7 on lies in them) */
+		i = i + 15 <= n ? i + 7 : n - 8;
+	}
+}
+
+/* Does v hold "0x2e", ignoring case (sk_slice_find_ci(v, "0x2e") >= 0)?
+ * Its '2' has one spelling: memchr hops from one '2' to the next and the
+ * bytes around it are compared. */
+static int has_0x2e(sk_slice v)
+{
+	if (v.len < 4)
+		return 0;
+	const char *q = v.p + 2, *end = v.p + v.len - 1;
+	while (q < end && (q = memchr(q, '2', (size_t)(end - q))) != NULL) {
+		if (q[-2] == '0' && (q[-1] | 0x20) == 'x' && (q[1] | 0x20) == 'e')
+			return 1;
+		q++;
+	}
+	return 0;
+}
+
 /* Can the main scan of traversal_detect count a climb? Every climb (and
  * the ';' and lost-percent "2f" branches, which need the same) needs
  * `dots` at 2, and dots only grows by a U_DOT unit: a U_DOT unit
@@ -208,8 +264,8 @@ static int may_climb(sk_slice v, uint64_t cl)
 		/* No lead byte, no '%', no NUL: the dots are '.' and "0x2e"
 		 * and there is no U_IGNORE unit, so two dots that meet are ".."
 		 * or hold "0x2e" (whose x and e then are among the letters) */
-		return sk_slice_has_pair(v, '.', '.') ||
-		       (det_has_letters(cl, DC_LETTERS2('x', 'e')) && sk_slice_find_ci(v, SK_LIT("0x2e")) >= 0);
+		return has_dotdot(v) ||
+		       ((cl & DC_DIGIT) && det_has_letters(cl, DC_LETTERS2('x', 'e')) && has_0x2e(v));
 	}
 	for (size_t i = 0; i + 1 < v.len; i++) {
 		unsigned char c = p[i];
@@ -229,12 +285,19 @@ static int may_climb(sk_slice v, uint64_t cl)
 	return 0;
 }
 
-/* A literal of a table and its length, so that no scan counts it again. */
+/* The bit of the byte pair (a, b) in a struct pairs (below); a constant
+ * expression, so that the tables get their literals' bits built in. */
+#define PAIR_BIT(a, b) ((((unsigned)(unsigned char)(a)) * 37u + (unsigned char)(b)) & 255u)
+
+/* A literal of a table and its length, so that no scan counts it again,
+ * and the PAIR_BIT of its first and last two bytes (literals have three
+ * bytes or more). */
 struct lit {
 	const char *s;
 	size_t n;
+	unsigned char h0, h1;
 };
-#define L(x) { x, sizeof(x) - 1 }
+#define L(x) { x, sizeof(x) - 1, PAIR_BIT((x)[0], (x)[1]), PAIR_BIT((x)[sizeof(x) - 3], (x)[sizeof(x) - 2]) }
 
 /* Sensitive targets, matched on a lower-cased copy with separators made
  * '/'. A leading '/' anchors at a component start. Those under etc/,
@@ -340,30 +403,25 @@ struct pairs {
 	uint64_t w[4];
 };
 
-static unsigned pair_bit(unsigned char a, unsigned char b)
-{
-	return (a * 37u + b) & 255u;
-}
 
 static void pairs_of(const char *s, size_t n, struct pairs *ps)
 {
 	memset(ps, 0, sizeof(*ps));
 	for (size_t i = 0; i + 1 < n; i++) {
-		unsigned h = pair_bit((unsigned char)s[i], (unsigned char)s[i + 1]);
+		unsigned h = PAIR_BIT(s[i], s[i + 1]);
 		ps->w[h >> 6] |= 1ull << (h & 63);
 	}
 }
 
-static int pairs_has(const struct pairs *ps, const char *two)
+static int pairs_has(const struct pairs *ps, unsigned h)
 {
-	unsigned h = pair_bit((unsigned char)two[0], (unsigned char)two[1]);
 	return (ps->w[h >> 6] >> (h & 63)) & 1;
 }
 
 /* Is l in s (of pair set ps)? Its first and last pairs must be. */
 static int contains_p(const char *s, size_t n, const struct pairs *ps, struct lit l)
 {
-	if (l.n >= 2 && (!pairs_has(ps, l.s) || !pairs_has(ps, l.s + l.n - 2)))
+	if (!pairs_has(ps, l.h0) || !pairs_has(ps, l.h1))
 		return 0;
 	return contains(s, n, l);
 }
@@ -531,7 +589,9 @@ static int has_word(sk_slice v, uint64_t cl, const char *w, size_t n, size_t k, 
 	return 0;
 }
 
-#define HAS(lit, k, letters) has_word(v, cl, lit, sizeof(lit) - 1, k, letters)
+/* The letter test of has_word in the caller, so that a word whose
+ * letters are missing costs no call. */
+#define HAS(lit, k, letters) (det_has_letters(cl, letters) && has_word(v, cl, lit, sizeof(lit) - 1, k, letters))
 #define LT3(a, b, c) DC_LETTERS3(a, b, c)
 #define LT4(a, b, c, d) DC_LETTERS4(a, b, c, d)
 
@@ -571,11 +631,13 @@ static int abs_sensitive(sk_slice v, size_t at, int pathloc, uint64_t cl, int *s
 	if (relative && *strong == 0) /* known already: spare the refusal below */
 		return 0;
 	/* cheap refusal: an absolute path, a drive letter or a short
-	 * relative path without blanks */
+	 * relative path without blanks. The memchr calls only look for bytes
+	 * that the value's classes say are there (DC_SPACE covers ' ',
+	 * DC_SLASH '/'): a value without them gets the memchr answers. */
 	if (!(c0 == '/' || c0 == '\\' || c0 == '.' || c0 >= 0x80 || c0 == '%' ||
 	      (is_alpha(c0) && at + 1 < v.len && v.p[at + 1] == ':') ||
-	      ((is_alpha(c0) || is_digit(c0)) && v.len - at < PATH_WINDOW && !memchr(v.p + at, ' ', v.len - at) &&
-	       memchr(v.p + at, '/', v.len - at))))
+	      ((is_alpha(c0) || is_digit(c0)) && v.len - at < PATH_WINDOW && (cl & DC_SLASH) &&
+	       !((cl & DC_SPACE) && memchr(v.p + at, ' ', v.len - at)) && memchr(v.p + at, '/', v.len - at))))
 		return 0;
 	if (relative && !strong_possible(v, cl, strong))
 		return 0;
