@@ -44,29 +44,18 @@ bool gate_next_ok(sk_slice next)
 	return true;
 }
 
-static sk_slice trim(sk_slice s)
-{
-	while (s.len && (s.p[0] == ' ' || s.p[0] == '\t')) {
-		s.p++;
-		s.len--;
-	}
-	while (s.len && (s.p[s.len - 1] == ' ' || s.p[s.len - 1] == '\t'))
-		s.len--;
-	return s;
-}
-
 long gate_cookie_strip(sk_slice value, sk_slice name, char *out, size_t cap)
 {
 	size_t o = 0, i = 0;
 	while (i < value.len) {
 		const char *semi = memchr(value.p + i, ';', value.len - i);
 		size_t j = semi ? (size_t)(semi - value.p) : value.len;
-		sk_slice piece = trim(sk_slice_make(value.p + i, j - i));
+		sk_slice piece = sk_slice_trim_ows(sk_slice_make(value.p + i, j - i));
 		i = j + 1;
 		if (piece.len == 0)
 			continue;
 		const char *eq = memchr(piece.p, '=', piece.len);
-		sk_slice pname = trim(sk_slice_make(piece.p, eq ? (size_t)(eq - piece.p) : piece.len));
+		sk_slice pname = sk_slice_trim_ows(sk_slice_make(piece.p, eq ? (size_t)(eq - piece.p) : piece.len));
 		if (sk_slice_eq(pname, name))
 			continue;
 		size_t need = (o ? 2 : 0) + piece.len;
