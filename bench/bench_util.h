@@ -1,5 +1,5 @@
 /* bench_util.h - what the benches share: a monotonic clock in ns, the
- * median of repetitions, and a private redis-server on 127.0.0.1 (a free
+ * median of repetitions, the reader of request files, and a private redis-server on 127.0.0.1 (a free
  * port, a temp dir, no persistence) with a PING baseline.
  *
  * Every .c file in bench/ is its own program (see the Makefile), so these are
@@ -38,6 +38,27 @@ static inline double bench_median(double *v, size_t n)
 {
 	qsort(v, n, sizeof(*v), bench_cmp_d);
 	return v[n / 2];
+}
+
+/* The next request of a FILE.bin as tools/corpus_raw.py writes them (a
+ * 4-byte little-endian length, then the bytes): a malloc'd copy with a NUL
+ * after it and its length in *len, or NULL at the end of the file. A
+ * truncated record or a failed allocation ends the program: a bench must
+ * not quietly measure half a file. */
+static inline char *bench_read_request(FILE *f, size_t *len)
+{
+	uint8_t lenb[4];
+	if (fread(lenb, 1, 4, f) != 4)
+		return NULL;
+	size_t n = (size_t)lenb[0] | (size_t)lenb[1] << 8 | (size_t)lenb[2] << 16 | (size_t)lenb[3] << 24;
+	char *buf = malloc(n + 1);
+	if (!buf || fread(buf, 1, n, f) != n) {
+		fprintf(stderr, "bench: truncated request file or out of memory\n");
+		exit(2);
+	}
+	buf[n] = '\0';
+	*len = n;
+	return buf;
 }
 
 /* ---- a private redis-server ---- */

@@ -19,6 +19,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "sekisho/arena.h"
 #include "sekisho/engine.h"
 #include "sekisho/http.h"
@@ -39,22 +40,16 @@ static int load(const char *path, struct reqs *r)
 		perror(path);
 		return -1;
 	}
-	size_t cap = 0;
-	uint8_t lenb[4];
+	size_t cap = 0, n;
+	char *b;
 	memset(r, 0, sizeof(*r));
-	while (fread(lenb, 1, 4, f) == 4) {
-		size_t n = (size_t)lenb[0] | (size_t)lenb[1] << 8 | (size_t)lenb[2] << 16 | (size_t)lenb[3] << 24;
+	while ((b = bench_read_request(f, &n)) != NULL) {
 		if (r->n == cap) {
 			cap = cap ? cap * 2 : 1024;
 			r->p = realloc(r->p, cap * sizeof(*r->p));
 			r->len = realloc(r->len, cap * sizeof(*r->len));
 			if (!r->p || !r->len)
 				return -1;
-		}
-		char *b = malloc(n + 1);
-		if (!b || fread(b, 1, n, f) != n) {
-			fclose(f);
-			return -1;
 		}
 		r->p[r->n] = b;
 		r->len[r->n++] = n;

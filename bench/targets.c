@@ -37,6 +37,7 @@ static uint64_t ticks(void)
 }
 #endif
 
+#include "bench_util.h"
 #include "sekisho/arena.h"
 #include "sekisho/detectors.h"
 #include "sekisho/http.h"
@@ -126,12 +127,9 @@ int main(int argc, char **argv)
 		return 2;
 	double total[MAX_DETECTORS] = { 0 };
 	size_t nreq = 0;
-	uint8_t lenb[4];
-	while (fread(lenb, 1, 4, f) == 4) {
-		size_t len = (size_t)lenb[0] | (size_t)lenb[1] << 8 | (size_t)lenb[2] << 16 | (size_t)lenb[3] << 24;
-		char *buf = malloc(len + 1);
-		if (!buf || fread(buf, 1, len, f) != len)
-			return 2;
+	size_t len;
+	char *buf;
+	while ((buf = bench_read_request(f, &len)) != NULL) {
 		http_request req;
 		http_view v;
 		sk_slice body;

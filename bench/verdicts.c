@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench_util.h"
 #include "sekisho/arena.h"
 #include "sekisho/buf.h"
 #include "sekisho/decode.h"
@@ -117,12 +118,9 @@ int main(int argc, char **argv)
 	buf_init(&o, 64u * 1024 * 1024);
 	if (!s || !a || !h)
 		return 2;
-	uint8_t lenb[4];
-	for (size_t idx = 0; fread(lenb, 1, 4, f) == 4; idx++) {
-		size_t len = (size_t)lenb[0] | (size_t)lenb[1] << 8 | (size_t)lenb[2] << 16 | (size_t)lenb[3] << 24;
-		char *buf = malloc(len + 1);
-		if (!buf || fread(buf, 1, len, f) != len)
-			return 2;
+	size_t len;
+	char *buf;
+	for (size_t idx = 0; (buf = bench_read_request(f, &len)) != NULL; idx++) {
 		buf_reset(&o);
 		buf_printf(&o, "%zu", idx);
 		arena_reset(a);
